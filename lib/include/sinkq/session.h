@@ -1,0 +1,104 @@
+// A session runs the model over one token stream. All its memory (KV cache,
+// activations, scratch) is carved from one caller-provided arena; the size is
+// known from required_bytes() before anything runs, and nothing is allocated
+// afterwards.
+#ifndef SINKQ_SESSION_H_
+#define SINKQ_SESSION_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sinkq/model.h"
+#include "sinkq/status.h"
+
+namespace sinkq {
+
+enum class QuantMode : uint8_t {
+  kFp32 = 0,          // fp32 weights and activations (the reference)
+  kW8A8Static = 1,    // int8 weights, per-tensor static activation scales
+  kW8A8DynTensor = 2, // int8 weights, per-tensor scale computed per call
+  kW8A8DynToken = 3,  // int8 weights, one scale per token (row)
+};
+
+struct SessionOptions {
+  // Context length in tokens (0: the model's max_seq_len).
+  uint32_t context = 0;
+  // Tokens processed per forward call during prefill (the GEMM batch).
+  uint32_t batch = 8;
+  // Keep logits for every token of a forward call (perplexity needs them);
+  // otherwise only for the last token.
+  bool all_logits = false;
+  QuantMode quant = QuantMode::kFp32;
+};
+
+// Bytes needed, broken down by purpose.
+struct MemoryPlan {
+  size_t kv_cache = 0;
+  size_t activations = 0;
+  size_t logits = 0;
+  size_t tables = 0;  // RoPE tables, resolved weight pointers
+  size_t total = 0;   // including alignment padding
+};
+
+struct LayerRefs;  // resolved weight pointers, one per layer (internal)
+
+class Session {
+ public:
+  static Status required_bytes(const Model& model, const SessionOptions& options,
+                               size_t* bytes, MemoryPlan* plan = nullptr);
+
+  // `arena` must be 64-byte aligned and at least required_bytes() long; it
+  // must outlive the session. The model must outlive the session.
+  Status init(const Model& model, const SessionOptions& options, void* arena,
+              size_t arena_bytes);
+
+  // Appends tokens to the context and runs them through the model in chunks
+  // of options.batch. Afterwards logits() holds the last token's logits.
+  Status prefill(const int32_t* tokens, size_t n);
+  // Appends one token; logits() then holds its logits.
+  Status decode(int32_t token);
+  // Runs up to options.batch tokens as one forward call. With all_logits,
+  // logits_at(i) holds the logits after token i, for i < n.
+  Status forward(const int32_t* tokens, uint32_t n);
+
+  const float* logits() const;                // the last token's logits
+  const float* logits_at(uint32_t i) const;   // with all_logits
+  uint32_t position() const { return pos_; }  // tokens in the context
+  uint32_t context() const { return ctx_; }
+  uint32_t vocab_size() const { return model_ ? model_->config().vocab_size : 0; }
+  void reset() { pos_ = 0; last_row_ = 0; }
+  bool initialized() const { return model_ != nullptr; }
+  const SessionOptions& options() const { return opt_; }
+
+ private:
+  Status plan(const Model& model, const SessionOptions& options, uint8_t* base,
+              size_t* bytes, MemoryPlan* plan);
+  void layer_forward(uint32_t l, uint32_t n);
+  void attention(uint32_t l, uint32_t n);
+
+  const Model* model_ = nullptr;
+  SessionOptions opt_;
+  uint32_t ctx_ = 0;
+  uint32_t pos_ = 0;
+  uint32_t last_row_ = 0;
+  const LayerRefs* layers_ = nullptr;
+  // Arena views (sizes follow from the config and options).
+  float* key_cache_ = nullptr;    // [layers][ctx][kv_dim]
+  float* value_cache_ = nullptr;  // [layers][ctx][kv_dim]
+  float* rope_cos_ = nullptr;     // [ctx][head_size / 2]
+  float* rope_sin_ = nullptr;
+  float* x_ = nullptr;            // [batch][dim] residual stream
+  float* xb_ = nullptr;           // [batch][dim]
+  float* xb2_ = nullptr;          // [batch][dim]
+  float* q_ = nullptr;            // [batch][dim]
+  float* k_ = nullptr;            // [batch][kv_dim]
+  float* v_ = nullptr;            // [batch][kv_dim]
+  float* hb_ = nullptr;           // [batch][hidden]
+  float* hb2_ = nullptr;          // [batch][hidden]
+  float* att_ = nullptr;          // [ctx] scores of one head
+  float* logits_ = nullptr;       // [batch or 1][vocab]
+};
+
+}  // namespace sinkq
+
+#endif  // SINKQ_SESSION_H_

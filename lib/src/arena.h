@@ -1,0 +1,36 @@
+// Bump planner over the caller's arena. With a null base it only measures, so
+// required_bytes() and init() share one code path and cannot disagree. Sizes
+// are summed in 64 bits so that a huge configuration on a 32-bit target is
+// reported as too large instead of wrapping around.
+#ifndef SINKQ_ARENA_H_
+#define SINKQ_ARENA_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace sinkq {
+
+class ArenaPlanner {
+ public:
+  static constexpr uint64_t kAlign = 64;
+  explicit ArenaPlanner(uint8_t* base) : base_(base) {}
+
+  template <typename T>
+  T* take(uint64_t count) {
+    offset_ = (offset_ + kAlign - 1) & ~(kAlign - 1);
+    T* p = base_ && !too_large() ? reinterpret_cast<T*>(base_ + offset_) : nullptr;
+    if (count > (uint64_t{1} << 48) / sizeof(T)) count = (uint64_t{1} << 48) / sizeof(T);
+    offset_ += count * sizeof(T);
+    return p;
+  }
+  uint64_t used() const { return (offset_ + kAlign - 1) & ~(kAlign - 1); }
+  bool too_large() const { return used() > SIZE_MAX; }
+
+ private:
+  uint8_t* base_;
+  uint64_t offset_ = 0;
+};
+
+}  // namespace sinkq
+
+#endif  // SINKQ_ARENA_H_

@@ -1,0 +1,40 @@
+#include "cli.h"
+#include "host/io.h"
+#include "host/llama2c.h"
+
+#include <cstdio>
+
+namespace sinkq {
+namespace cli {
+
+int cmd_convert(int argc, char** argv) {
+  Args a;
+  if (!a.parse(argc, argv, {"checkpoint", "tokenizer", "out"})) return fail(a.error());
+  const std::string ckpt = a.str("checkpoint"), tok = a.str("tokenizer"), out = a.str("out");
+  if (ckpt.empty() || tok.empty() || out.empty())
+    return fail("convert needs --checkpoint, --tokenizer and --out");
+  std::vector<uint8_t> cb, tb;
+  if (!host::read_file(ckpt, &cb)) return fail("cannot read checkpoint '" + ckpt + "'");
+  if (!host::read_file(tok, &tb)) return fail("cannot read tokenizer '" + tok + "'");
+  host::Llama2cModel m;
+  std::string err = host::read_llama2c_checkpoint(cb, &m);
+  if (!err.empty()) return fail(ckpt + ": " + err);
+  host::Llama2cVocab v;
+  err = host::read_llama2c_tokenizer(tb, m.config.vocab_size, &v);
+  if (!err.empty()) return fail(tok + ": " + err);
+  const std::vector<uint8_t> bytes = host::build_sqm(m, v);
+  // Prove the result loads before writing it.
+  host::AlignedBuffer buf(bytes);
+  Model check;
+  Status st = Model::load(buf.data(), buf.size(), &check);
+  if (st != Status::kOk) return fail(std::string("converted model does not load: ") + status_message(st));
+  if (!host::write_file(out, bytes)) return fail("cannot write '" + out + "'");
+  const ModelConfig& c = m.config;
+  std::printf("wrote %s: %zu bytes, dim %u, hidden %u, layers %u, heads %u/%u, vocab %u, seq %u, %s classifier\n",
+              out.c_str(), bytes.size(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
+              c.vocab_size, c.max_seq_len, c.shared_classifier ? "shared" : "separate");
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace sinkq

@@ -1,0 +1,34 @@
+#include <cstdio>
+
+#include "cli.h"
+
+namespace sinkq {
+namespace cli {
+
+int cmd_info(int argc, char** argv) {
+  Args a;
+  if (!a.parse(argc, argv, {"model", "context", "batch", "quant"})) return fail(a.error());
+  port::MappedFile file;
+  Model model;
+  if (!open_model(a.str("model"), &file, &model)) return 1;
+  const ModelConfig& c = model.config();
+  std::printf("model: %zu bytes, dim %u, hidden %u, layers %u, heads %u (kv %u), head size %u, vocab %u, max seq %u\n",
+              model.size(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_size,
+              c.vocab_size, c.max_seq_len);
+  std::printf("tensors: %u\n", model.tensor_count());
+  SessionOptions opt;
+  opt.context = static_cast<uint32_t>(a.integer("context", 0));
+  opt.batch = static_cast<uint32_t>(a.integer("batch", opt.batch));
+  if (!parse_quant(a.str("quant", "fp32"), &opt.quant)) return fail("unknown --quant");
+  size_t total = 0;
+  MemoryPlan p;
+  Status st = Session::required_bytes(model, opt, &total, &p);
+  if (st != Status::kOk) return fail(std::string("session: ") + status_message(st));
+  std::printf("arena for context %u, batch %u:\n", opt.context ? opt.context : c.max_seq_len, opt.batch);
+  std::printf("  kv cache     %10zu\n  activations  %10zu\n  logits       %10zu\n  tables       %10zu\n  total        %10zu bytes\n",
+              p.kv_cache, p.activations, p.logits, p.tables, p.total);
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace sinkq

@@ -1,0 +1,47 @@
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "cli.h"
+#include "host/io.h"
+#include "host/text_eval.h"
+#include "sinkq/tokenizer.h"
+
+namespace sinkq {
+namespace cli {
+
+int cmd_perplexity(int argc, char** argv) {
+  Args a;
+  if (!a.parse(argc, argv, {"model", "text", "ctx", "offset", "bytes", "half", "quant", "batch"}))
+    return fail(a.error());
+  port::MappedFile file;
+  Model model;
+  if (!open_model(a.str("model"), &file, &model)) return 1;
+  std::string text;
+  if (a.str("text").empty()) return fail("--text is required");
+  if (!host::read_text(a.str("text"), &text)) return fail("cannot read text '" + a.str("text") + "'");
+  std::string slice;
+  std::string err = host::select_slice(text, a.str("half"), a.integer("offset", -1),
+                                       a.integer("bytes", -1), &slice);
+  if (!err.empty()) return fail(err);
+
+  SessionOptions opt;
+  if (!parse_quant(a.str("quant", "fp32"), &opt.quant)) return fail("unknown --quant");
+  opt.batch = static_cast<uint32_t>(a.integer("batch", 16));
+  const long long ctx = a.integer("ctx", model.config().max_seq_len);
+  if (ctx < 2 || ctx > model.config().max_seq_len)
+    return fail("--ctx must be in [2, " + std::to_string(model.config().max_seq_len) + "]");
+  opt.context = static_cast<uint32_t>(ctx);
+
+  host::PerplexityResult r;
+  err = host::perplexity(model, opt, slice, &r);
+  if (!err.empty()) return fail(err);
+  std::printf("tokens evaluated: %zu\nwindows: %zu of %lld tokens\nmean NLL: %.6f\nperplexity: %.4f\n",
+              r.tokens, r.windows, ctx, r.mean_nll, std::exp(r.mean_nll));
+  std::fprintf(stderr, "%.1f tok/s (%s kernels)\n", r.tokens / (r.seconds + 1e-12),
+               SINKQ_KERNEL_FAMILY_NAME);
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace sinkq

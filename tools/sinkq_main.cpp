@@ -1,0 +1,37 @@
+// sinkq: convert, generate, perplexity, info.
+#include <cstdio>
+#include <cstring>
+
+#include "cli.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: sinkq <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  convert     --checkpoint C.bin --tokenizer T.bin --out M.sqm\n"
+    "  generate    --model M.sqm [--prompt TEXT] [--steps N] [--temp T] [--seed S]\n"
+    "              [--context N] [--quant MODE]\n"
+    "  perplexity  --model M.sqm --text FILE [--ctx N] [--offset B] [--bytes B]\n"
+    "              [--half calib|eval] [--quant MODE]\n"
+    "  info        --model M.sqm [--context N] [--batch N] [--quant MODE]\n"
+    "\n"
+    "MODE: fp32 (default)\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace sinkq::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char* cmd = argv[1];
+  if (!std::strcmp(cmd, "convert")) return cmd_convert(argc - 2, argv + 2);
+  if (!std::strcmp(cmd, "generate")) return cmd_generate(argc - 2, argv + 2);
+  if (!std::strcmp(cmd, "perplexity")) return cmd_perplexity(argc - 2, argv + 2);
+  if (!std::strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+  std::fprintf(stderr, "sinkq: unknown command '%s'\n\n%s", cmd, kUsage);
+  return 2;
+}
