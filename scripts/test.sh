@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every test job: the host build (reference kernels), the sanitizer build, and
+# the kernel-family and cross-target jobs as they exist. Fails on the first
+# failing job. Needs scripts/install-deps.sh (CI runs it first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${SINKQ_SHARED_DIR:-$(cd .. && pwd)/shared}
+JOBS=$(nproc)
+if [ ! -f "$SHARED/models/stories260K.bin" ]; then
+  echo "error: $SHARED/models/stories260K.bin is missing (set SINKQ_SHARED_DIR)" >&2
+  exit 1
+fi
+
+run_job() {  # name, build dir, extra cmake args...
+  local name=$1 dir=$2
+  shift 2
+  echo "=== $name"
+  cmake -S . -B "$dir" -DSINKQ_SHARED_DIR="$SHARED" -DSINKQ_BUILD_BENCH=OFF "$@" >/dev/null
+  cmake --build "$dir" -j"$JOBS"
+  (cd "$dir" && ctest -j"$JOBS" --output-on-failure --timeout 600)
+}
+
+run_job "host, reference kernels" build/test-ref -DCMAKE_BUILD_TYPE=Release -DSINKQ_KERNELS=ref
+run_job "host, ASan + UBSan" build/test-asan -DCMAKE_BUILD_TYPE=Debug -DSINKQ_SANITIZE=ON \
+  -DSINKQ_KERNELS=ref
+echo "=== all test jobs passed"

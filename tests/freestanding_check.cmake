@@ -1,0 +1,36 @@
+cmake_minimum_required(VERSION 3.20)
+# Fails if the library archive references symbols a freestanding build must
+# not: heap, exceptions, RTTI, iostream, stdio, static constructors.
+execute_process(COMMAND ${NM} -u ${LIB} OUTPUT_VARIABLE undefined RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+execute_process(COMMAND ${NM} ${LIB} OUTPUT_VARIABLE all)
+
+string(REGEX MATCHALL "U [^\n]+" refs "${undefined}")
+set(exact malloc calloc realloc free aligned_alloc posix_memalign memalign
+  __cxa_allocate_exception __cxa_throw __cxa_begin_catch __gxx_personality_v0
+  __cxa_atexit __cxa_guard_acquire __dynamic_cast
+  printf fprintf puts fopen fwrite write abort exit)
+set(prefixes _Znw _Zna _Zdl _Zda _ZSt4cout _ZSt4cerr _ZNSt8ios_base _ZTVN10__cxxabiv1 _ZTI)
+set(bad "")
+foreach(ref IN LISTS refs)
+  string(REGEX REPLACE "^U ([^@ ]+).*" "\\1" sym "${ref}")
+  if(sym IN_LIST exact)
+    list(APPEND bad ${sym})
+  endif()
+  foreach(p IN LISTS prefixes)
+    string(FIND "${sym}" "${p}" at)
+    if(at EQUAL 0)
+      list(APPEND bad ${sym})
+    endif()
+  endforeach()
+endforeach()
+if(all MATCHES "_GLOBAL__sub_I_")
+  list(APPEND bad "static constructor (_GLOBAL__sub_I_)")
+endif()
+if(bad)
+  list(REMOVE_DUPLICATES bad)
+  message(FATAL_ERROR "libsinkq references forbidden symbols: ${bad}")
+endif()
+message(STATUS "libsinkq is freestanding (checked ${LIB})")
