@@ -144,7 +144,9 @@ Status Session::required_bytes(const Model& model, const SessionOptions& options
 
 Status Session::init(const Model& model, const SessionOptions& options, void* arena,
                      size_t arena_bytes) {
+  Observer* keep = observer_;
   *this = Session();
+  observer_ = keep;
   if (arena == nullptr) return Status::kInvalidArgument;
   if (reinterpret_cast<uintptr_t>(arena) % ArenaPlanner::kAlign != 0)
     return Status::kArenaMisaligned;
@@ -205,6 +207,7 @@ void Session::attention(uint32_t l, uint32_t n) {
       for (uint32_t p = 0; p <= pos; ++p)
         att_[p] = kernels::dot_f32(qh, kl + size_t{p} * c.kv_dim + kvh * hs, hs) * scale;
       softmax(att_, pos + 1);
+      if (observer_) observer_->on_attention(l, h, pos, att_, pos + 1);
       float* out = xb_ + size_t{t} * c.dim + h * hs;
       for (uint32_t i = 0; i < hs; ++i) out[i] = 0.f;
       for (uint32_t p = 0; p <= pos; ++p) {
@@ -224,6 +227,7 @@ void Session::layer_forward(uint32_t l, uint32_t n) {
   // Attention block.
   for (uint32_t t = 0; t < n; ++t)
     rmsnorm(xb_ + size_t{t} * dim, x_ + size_t{t} * dim, w.rms_att, dim, c.norm_eps);
+  if (observer_) observer_->on_site(l, kSiteAttnIn, xb_, n, dim, pos_);
   linear(w.wq, xb_, q_, n);
   linear(w.wk, xb_, k_, n);
   linear(w.wv, xb_, v_, n);
@@ -238,20 +242,24 @@ void Session::layer_forward(uint32_t l, uint32_t n) {
     memcpy(value_cache_ + slot, v_ + size_t{t} * kv_dim, kv_dim * sizeof(float));
   }
   attention(l, n);
+  if (observer_) observer_->on_site(l, kSiteAttnOut, xb_, n, dim, pos_);
   linear(w.wo, xb_, xb2_, n);
   for (size_t i = 0; i < size_t{n} * dim; ++i) x_[i] = x_[i] + xb2_[i];
 
   // Feed-forward block: w2(silu(w1 x) * w3 x).
   for (uint32_t t = 0; t < n; ++t)
     rmsnorm(xb_ + size_t{t} * dim, x_ + size_t{t} * dim, w.rms_ffn, dim, c.norm_eps);
+  if (observer_) observer_->on_site(l, kSiteFfnIn, xb_, n, dim, pos_);
   linear(w.w1, xb_, hb_, n);
   linear(w.w3, xb_, hb2_, n);
   for (size_t i = 0; i < size_t{n} * hidden; ++i) {
     const float a = hb_[i];
     hb_[i] = (a / (1.f + mathx::exp_f32(-a))) * hb2_[i];
   }
+  if (observer_) observer_->on_site(l, kSiteFfnDown, hb_, n, hidden, pos_);
   linear(w.w2, hb_, xb_, n);
   for (size_t i = 0; i < size_t{n} * dim; ++i) x_[i] = x_[i] + xb_[i];
+  if (observer_) observer_->on_residual(l, x_, n, dim, pos_);
 }
 
 Status Session::forward(const int32_t* tokens, uint32_t n) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "sinkq/model.h"
+#include "sinkq/quant.h"
 #include "sinkq/status.h"
 
 namespace sinkq {
@@ -42,6 +43,32 @@ struct MemoryPlan {
 
 struct LayerRefs;  // resolved weight pointers, one per layer (internal)
 
+// Inspection hooks for host tools (statistics, calibration, cushion search,
+// sink calibration). A session without an observer pays one null check per
+// call site. Rows are tokens: row t of a call is the token at position
+// first_pos + t.
+class Observer {
+ public:
+  // Activations entering a quantization site (before quantization).
+  virtual void on_site(uint32_t layer, Site site, const float* x, uint32_t n, uint32_t cols,
+                       uint32_t first_pos) {
+    (void)layer, (void)site, (void)x, (void)n, (void)cols, (void)first_pos;
+  }
+  // The residual stream after layer `layer`.
+  virtual void on_residual(uint32_t layer, const float* x, uint32_t n, uint32_t dim,
+                           uint32_t first_pos) {
+    (void)layer, (void)x, (void)n, (void)dim, (void)first_pos;
+  }
+  // Softmax attention of the query at `pos` in `head` over keys 0..len-1.
+  virtual void on_attention(uint32_t layer, uint32_t head, uint32_t pos, const float* probs,
+                            uint32_t len) {
+    (void)layer, (void)head, (void)pos, (void)probs, (void)len;
+  }
+
+ protected:
+  ~Observer() = default;
+};
+
 class Session {
  public:
   static Status required_bytes(const Model& model, const SessionOptions& options,
@@ -69,6 +96,7 @@ class Session {
   void reset() { pos_ = 0; last_row_ = 0; }
   bool initialized() const { return model_ != nullptr; }
   const SessionOptions& options() const { return opt_; }
+  void set_observer(Observer* o) { observer_ = o; }
 
  private:
   Status plan(const Model& model, const SessionOptions& options, uint8_t* base,
@@ -77,6 +105,7 @@ class Session {
   void attention(uint32_t l, uint32_t n);
 
   const Model* model_ = nullptr;
+  Observer* observer_ = nullptr;
   SessionOptions opt_;
   uint32_t ctx_ = 0;
   uint32_t pos_ = 0;
