@@ -43,6 +43,7 @@ int cmd_convert(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
 int cmd_perplexity(int argc, char** argv);
 int cmd_info(int argc, char** argv);
+int cmd_digest(int argc, char** argv);
 
 }  // namespace cli
 }  // namespace sinkq

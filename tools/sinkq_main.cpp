@@ -16,6 +16,8 @@ const char kUsage[] =
     "  perplexity  --model M.sqm --text FILE [--ctx N] [--offset B] [--bytes B]\n"
     "              [--half calib|eval] [--quant MODE]\n"
     "  info        --model M.sqm [--context N] [--batch N] [--quant MODE]\n"
+    "  digest      --model M.sqm [--prompt TEXT] [--steps N] [--temp T] [--seed S]\n"
+    "              [--quant MODE]   (CRC of all logits and the sampled tokens)\n"
     "\n"
     "MODE: fp32 (default)\n";
 
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "generate")) return cmd_generate(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "perplexity")) return cmd_perplexity(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+  if (!std::strcmp(cmd, "digest")) return cmd_digest(argc - 2, argv + 2);
   std::fprintf(stderr, "sinkq: unknown command '%s'\n\n%s", cmd, kUsage);
   return 2;
 }
