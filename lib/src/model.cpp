@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mathx.h"
+#include "sink_predictor.h"
 
 namespace sinkq {
 
@@ -302,6 +303,14 @@ Status Model::load(const void* bytes, size_t size, Model* out, const LoadOptions
 
   st = validate_vocab(m.config_, vocab, vocab_size, vocab_ver);
   if (st != Status::kOk) return st;
+
+  const uint8_t* sinks;
+  uint64_t sinks_size;
+  uint32_t sinks_ver;
+  if (m.section(kSectionSinkPredictor, &sinks, &sinks_size, &sinks_ver)) {
+    st = validate_sink_predictor(m.config_, sinks, sinks_size, sinks_ver);
+    if (st != Status::kOk) return st;
+  }
 
   *out = m;
   return Status::kOk;
