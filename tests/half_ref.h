@@ -55,18 +55,21 @@ inline double half_ceil(double x) {
   return std::lower_bound(t.begin(), t.end(), std::make_pair(x, uint16_t(0)))->first;
 }
 
-// The KV quantizer's contract, in double: min = half_floor(lo), scale =
-// half_ceil((hi - min) / levels), code = round_half_even((x - min) / scale).
+// The KV quantizer's contract: min = half_floor(lo), scale = half_ceil of
+// (hi - min) / levels evaluated in float, code = round_half_even of
+// (x - min) / scale evaluated in float, clamped to [0, levels].
 struct RefGroup {
   double scale = 0, min = 0;
   RefGroup(double lo, double hi, uint32_t bits) {
-    const double levels = (1u << bits) - 1;
+    const float levels = static_cast<float>((1u << bits) - 1);
     min = half_floor(lo);
-    scale = hi > min ? half_ceil((hi - min) / levels) : 0.0;
+    const float range = static_cast<float>(hi) - static_cast<float>(min);
+    scale = range > 0 ? half_ceil(range / levels) : 0.0;
   }
   double reconstruct(double x, uint32_t bits) const {
     if (scale == 0) return min;
-    double c = std::nearbyint((x - min) / scale);
+    const float t = (static_cast<float>(x) - static_cast<float>(min)) / static_cast<float>(scale);
+    double c = std::nearbyint(double(t));
     c = std::max(0.0, std::min(double((1u << bits) - 1), c));
     return c * scale + min;
   }

@@ -71,7 +71,11 @@ void KvCache::plan_store(const Model& m, const KvOptions& o, uint32_t ctx, uint3
     value_codes_ = a->take<uint8_t>(rows * row_bytes_);
     key_params_ = a->take<uint16_t>(uint64_t{layers_} * blocks_ * kv_dim_ * 2);
     value_params_ = a->take<uint16_t>(rows * value_groups_ * 2);
-    key_residual_ = a->take<float>(uint64_t{layers_} * o.key_block * kv_dim_);
+    // A forward call of `batch` rows may start anywhere in a block and span
+    // several; each of its queries reads the keys of its own block from the
+    // residual, so the ring holds every block a call can touch.
+    residual_rows_ = (2 * o.key_block + batch - 2) / o.key_block * o.key_block;
+    key_residual_ = a->take<float>(uint64_t{layers_} * residual_rows_ * kv_dim_);
     key_blocks_done_ = a->take<uint32_t>(layers_);
     skip_ = a->take<uint8_t>(o.key_block);
     scratch_ = a->take<float>(kv_dim_);
@@ -171,7 +175,7 @@ void KvCache::commit(uint32_t l, uint32_t pos, const float* k, const float* v) {
     const size_t row = size_t{l} * ctx_ + pos;
     kvq::quantize_row(v, kv_dim_, opt_.value_group, opt_.bits, value_codes_ + row * row_bytes_,
                       value_params_ + row * value_groups_ * 2);
-    float* r = key_residual_ + (size_t{l} * opt_.key_block + pos % opt_.key_block) * kv_dim_;
+    float* r = residual_row(l, pos);
     memcpy(r, k, kv_dim_ * sizeof(float));
     if (opt_.key_pre_rope) rotate(r, kv_dim_, pos, true);
   }
@@ -182,20 +186,24 @@ void KvCache::quantize_key_block(uint32_t l, uint32_t block) {
   const uint32_t first = block * opt_.key_block;
   const uint32_t rows = ctx_ - first < opt_.key_block ? ctx_ - first : opt_.key_block;
   for (uint32_t j = 0; j < rows; ++j) skip_[j] = table_.slot_of(first + j) != SinkTable::kNoSlot;
-  kvq::quantize_columns(key_residual_ + size_t{l} * opt_.key_block * kv_dim_, rows, kv_dim_, skip_,
+  kvq::quantize_columns(residual_row(l, first), rows, kv_dim_, skip_,
                         opt_.bits, key_codes_ + (size_t{l} * ctx_ + first) * row_bytes_,
                         key_params_ + (size_t{l} * blocks_ + block) * kv_dim_ * 2);
 }
 
 void KvCache::scores(uint32_t l, uint32_t kvh, const float* q, uint32_t len, float* out) {
   const uint32_t off = kvh * hs_;
+  // Keys of the query's own block come from the residual even when a later
+  // row of the same forward call has completed the block: what a token reads
+  // depends on positions only, not on how the tokens were batched.
+  const uint32_t own_block = (len - 1) / opt_.key_block;
   for (uint32_t p = 0; p < len; ++p) {
     if (const float* k = fp32_row(l, p, true)) {
       out[p] = kernels::dot_f32(q, k + off, hs_);
       continue;
     }
     const uint32_t block = p / opt_.key_block;
-    if (block < key_blocks_done_[l]) {
+    if (block < key_blocks_done_[l] && block < own_block) {
       PackedRow r;
       r.codes = key_codes_ + (size_t{l} * ctx_ + p) * row_bytes_;
       r.params = key_params_ + (size_t{l} * blocks_ + block) * kv_dim_ * 2;
@@ -207,7 +215,7 @@ void KvCache::scores(uint32_t l, uint32_t kvh, const float* q, uint32_t len, flo
       }
       kernels::dequantize_packed_f32(r, off, hs_, scratch_);
     } else {
-      const float* res = key_residual_ + (size_t{l} * opt_.key_block + p % opt_.key_block) * kv_dim_;
+      const float* res = residual_row(l, p);
       if (!opt_.key_pre_rope) {
         out[p] = kernels::dot_f32(q, res + off, hs_);
         continue;

@@ -53,6 +53,9 @@ class KvCache {
  private:
   void commit(uint32_t l, uint32_t pos, const float* k, const float* v);
   void quantize_key_block(uint32_t l, uint32_t block);
+  float* residual_row(uint32_t l, uint32_t pos) const {
+    return key_residual_ + (size_t{l} * residual_rows_ + pos % residual_rows_) * kv_dim_;
+  }
   // Layer l's fp32 K (key) or V row at pos if it has one: in the sink table,
   // staged, or in an fp32 store. Null for a low-bit row.
   const float* fp32_row(uint32_t l, uint32_t pos, bool key) const;
@@ -74,7 +77,8 @@ class KvCache {
   uint32_t row_bytes_ = 0, blocks_ = 0, value_groups_ = 0;
   uint8_t* key_codes_ = nullptr;     // [layers][ctx][row_bytes]
   uint16_t* key_params_ = nullptr;   // [layers][blocks][kv_dim][2]
-  float* key_residual_ = nullptr;    // [layers][key_block][kv_dim]
+  uint32_t residual_rows_ = 0;       // whole blocks, a ring indexed by position
+  float* key_residual_ = nullptr;    // [layers][residual_rows][kv_dim]
   uint32_t* key_blocks_done_ = nullptr;  // [layers]
   uint8_t* value_codes_ = nullptr;   // [layers][ctx][row_bytes]
   uint16_t* value_params_ = nullptr; // [layers][ctx][value_groups][2]

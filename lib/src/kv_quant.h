@@ -23,8 +23,9 @@ inline uint32_t get_code(const uint8_t* codes, uint32_t j, uint32_t bits) {
 }
 
 // The fp16 pair for values in [lo, hi]: min is the largest fp16 <= lo and
-// scale the smallest fp16 >= (hi - min) / (2^bits - 1), so the grid covers
-// the range and every value is within scale / 2 of its reconstruction.
+// scale the smallest fp16 >= (hi - min) / (2^bits - 1) (evaluated in float),
+// so the grid covers the range and every value is within scale / 2 of its
+// reconstruction.
 // K/V values beyond the fp16 range saturate at +-65504 and NaN counts as 0.
 void fit(float lo, float hi, uint32_t bits, uint16_t pair[2]);
 // clamp(round_half_even((x - min) / scale), 0, 2^bits - 1); 0 when scale is 0.

@@ -3,9 +3,12 @@
 //
 // Storage (bits 8, 4, 3, 2), after KIVI (Liu et al., 2024, arXiv 2402.02750):
 // - keys are quantized per channel over blocks of `key_block` tokens. Until a
-//   block is complete its keys stay in an fp32 residual (one block per layer),
-//   so the newest tokens are always exact and every scale is fitted to the
-//   tokens it covers: no calibration, no rescaling of old codes;
+//   block is complete its keys stay in an fp32 residual, so the newest tokens
+//   are always exact and every scale is fitted to the tokens it covers: no
+//   calibration, no rescaling of old codes. A query reads the keys of its own
+//   block from the residual, so results do not depend on how tokens were
+//   batched; the residual is a ring of whole blocks per layer, one block for
+//   one-token decoding and more when a forward call can span blocks;
 // - values are quantized per token over groups of `value_group` channels;
 // - every group has an asymmetric fp16 (scale, min) pair; codes are packed
 //   bit streams in the arena (see PackedRow in kernels.h).
