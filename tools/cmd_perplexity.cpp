@@ -13,9 +13,9 @@ namespace cli {
 
 int cmd_perplexity(int argc, char** argv) {
   Args a;
-  std::vector<std::string> keys = {"model", "text", "ctx", "offset", "bytes", "half", "quant", "batch"};
-  keys.insert(keys.end(), kv_arg_keys().begin(), kv_arg_keys().end());
-  if (!a.parse(argc, argv, keys)) return fail(a.error());
+  if (!a.parse(argc, argv,
+               with_kv_keys({"model", "text", "ctx", "offset", "bytes", "half", "quant", "batch"})))
+    return fail(a.error());
   port::MappedFile file;
   Model model;
   if (!open_model(a.str("model"), &file, &model)) return 1;

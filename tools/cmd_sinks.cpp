@@ -98,10 +98,9 @@ int calibrate(int argc, char** argv) {
 
 int stats(int argc, char** argv) {
   Args a;
-  std::vector<std::string> keys = {"model", "text", "half", "offset", "bytes", "ctx", "batch",
-                                   "ratio", "delay", "min-queries"};
-  keys.insert(keys.end(), kv_arg_keys().begin(), kv_arg_keys().end());
-  if (!a.parse(argc, argv, keys)) return fail(a.error());
+  if (!a.parse(argc, argv, with_kv_keys({"model", "text", "half", "offset", "bytes", "ctx", "batch",
+                                          "ratio", "delay", "min-queries"})))
+    return fail(a.error());
   port::MappedFile file;
   Model model;
   if (!open_model(a.str("model"), &file, &model)) return 1;

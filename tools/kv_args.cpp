@@ -5,9 +5,9 @@
 namespace sinkq {
 namespace cli {
 
-const std::vector<std::string>& kv_arg_keys() {
-  static const std::vector<std::string> keys = {"kv-bits", "sinks", "sink-slots", "kv-key-block",
-                                                "kv-value-group", "kv-pre-rope!"};
+std::vector<std::string> with_kv_keys(std::vector<std::string> keys) {
+  keys.insert(keys.end(), {"kv-bits", "sinks", "sink-slots", "kv-key-block", "kv-value-group",
+                           "kv-pre-rope!"});
   return keys;
 }
 

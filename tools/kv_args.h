@@ -13,8 +13,8 @@
 namespace sinkq {
 namespace cli {
 
-// The keys to append to a command's Args::parse list.
-const std::vector<std::string>& kv_arg_keys();
+// A command's Args::parse keys plus the KV ones.
+std::vector<std::string> with_kv_keys(std::vector<std::string> keys);
 // Fills *o from the parsed arguments; returns an error message or "".
 std::string parse_kv_options(const Args& a, KvOptions* o);
 // "none", "pfn:N" or "kvsink".

@@ -24,7 +24,7 @@ const char kUsage[] =
     "              (predicted vs actual attention sinks: precision, recall)\n"
     "\n"
     "MODE: fp32 (default)\n"
-    "KV (perplexity, sinks stats): [--kv-bits 32|8|4|3|2] [--sinks none|pfn:N|kvsink]\n"
+    "KV (generate, perplexity, info, digest, sinks stats): [--kv-bits 32|8|4|3|2] [--sinks none|pfn:N|kvsink]\n"
     "              [--sink-slots K] [--kv-key-block T] [--kv-value-group C] [--kv-pre-rope]\n";
 
 }  // namespace
