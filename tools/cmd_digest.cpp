@@ -15,8 +15,7 @@ namespace cli {
 
 int cmd_digest(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv,
-               with_kv_keys({"model", "prompt", "steps", "temp", "seed", "context", "quant", "batch"})))
+  if (!a.parse(argc, argv, with_kv_keys({"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier", "batch"})))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -24,7 +23,7 @@ int cmd_digest(int argc, char** argv) {
   SessionOptions opt;
   opt.context = static_cast<uint32_t>(a.integer("context", 0));
   opt.batch = static_cast<uint32_t>(a.integer("batch", 8));
-  if (!parse_quant(a.str("quant", "fp32"), &opt.quant)) return fail("unknown --quant");
+  if (!parse_precision(a, &opt)) return 1;
   const std::string kv_err = parse_kv_options(a, &opt.kv);
   if (!kv_err.empty()) return fail(kv_err);
   Tokenizer tok;

@@ -13,8 +13,7 @@ namespace cli {
 
 int cmd_perplexity(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv,
-               with_kv_keys({"model", "text", "ctx", "offset", "bytes", "half", "quant", "batch"})))
+  if (!a.parse(argc, argv, with_kv_keys({"model", "text", "ctx", "offset", "bytes", "half", "quant", "classifier", "batch"})))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -28,7 +27,7 @@ int cmd_perplexity(int argc, char** argv) {
   if (!err.empty()) return fail(err);
 
   SessionOptions opt;
-  if (!parse_quant(a.str("quant", "fp32"), &opt.quant)) return fail("unknown --quant");
+  if (!parse_precision(a, &opt)) return 1;
   opt.batch = static_cast<uint32_t>(a.integer("batch", 16));
   err = parse_kv_options(a, &opt.kv);
   if (!err.empty()) return fail(err);
