@@ -103,16 +103,17 @@ namespace {
 // Dequantizes elements [first, first + n) of r, converting each group's
 // fp16 pair once.
 void unpack(const PackedRow& r, uint32_t first, uint32_t n, float* out) {
-  uint32_t group = 0xFFFFFFFFu;
-  float scale = 0.f, min = 0.f;
-  for (uint32_t i = 0; i < n; ++i) {
-    const uint32_t j = first + i;
-    if (j / r.group != group) {
-      group = j / r.group;
+  if (n == 0) return;  // first may be one past the row: read no parameters
+  uint32_t group = first / r.group, left = r.group - first % r.group;
+  float scale = half::to_f32(r.params[2 * group]), min = half::to_f32(r.params[2 * group + 1]);
+  for (uint32_t i = 0; i < n; ++i, --left) {
+    if (left == 0) {
+      ++group;
+      left = r.group;
       scale = half::to_f32(r.params[2 * group]);
       min = half::to_f32(r.params[2 * group + 1]);
     }
-    out[i] = static_cast<float>(kvq::get_code(r.codes, j, r.bits)) * scale + min;
+    out[i] = static_cast<float>(kvq::get_code(r.codes, first + i, r.bits)) * scale + min;
   }
 }
 }  // namespace
@@ -128,10 +129,8 @@ float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first, uint32_
   for (uint32_t i = 0; i < 4; ++i) s[i] = s[i] + s[i + 4];
   for (uint32_t i = 0; i < 2; ++i) s[i] = s[i] + s[i + 2];
   float out = s[0] + s[1];
-  for (uint32_t j = body; j < n; ++j) {
-    unpack(r, first + j, 1, x);
-    out = out + a[j] * x[0];
-  }
+  if (n > body) unpack(r, first + body, n - body, x);  // the tail is shorter than 16
+  for (uint32_t j = body; j < n; ++j) out = out + a[j] * x[j - body];
   return out;
 }
 
