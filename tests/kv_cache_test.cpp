@@ -507,8 +507,17 @@ TEST(KvCacheSession, OptionsOutOfRangeAreRejected) {
   EXPECT_EQ(status([](KvOptions* o) { o->sinks = SinkPolicy::kKvSink; }), Status::kInvalidArgument);
   EXPECT_EQ(status([](KvOptions* o) { o->sinks = static_cast<SinkPolicy>(9), o->sink_slots = 1; }),
             Status::kInvalidArgument);
-  // value_group only matters for a packed store.
+  // Grouping only matters for a packed store; an fp32 cache ignores it.
   EXPECT_EQ(status([](KvOptions* o) { o->value_group = 12; }), Status::kOk);
+  SessionOptions opt;
+  opt.context = 32;
+  opt.kv.key_block = 0;
+  opt.kv.value_group = 0;
+  test::OwnedSession s;
+  test::start_session(stories(), opt, &s);
+  ASSERT_EQ(s.status, Status::kOk);
+  const std::vector<int32_t> tokens = story_tokens(8);
+  EXPECT_EQ(s.session.prefill(tokens.data(), tokens.size()), Status::kOk);
 }
 
 TEST(KvCacheSession, MemoryPlanCountsTheStoreAndTheSinkTable) {

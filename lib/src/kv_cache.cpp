@@ -196,7 +196,7 @@ void KvCache::scores(uint32_t l, uint32_t kvh, const float* q, uint32_t len, flo
   // Keys of the query's own block come from the residual even when a later
   // row of the same forward call has completed the block: what a token reads
   // depends on positions only, not on how the tokens were batched.
-  const uint32_t own_block = (len - 1) / opt_.key_block;
+  const uint32_t own_block = opt_.bits == 32 ? 0 : (len - 1) / opt_.key_block;
   for (uint32_t p = 0; p < len; ++p) {
     if (const float* k = fp32_row(l, p, true)) {
       out[p] = kernels::dot_f32(q, k + off, hs_);
