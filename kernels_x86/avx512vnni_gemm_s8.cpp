@@ -32,6 +32,18 @@ inline __m512i dot64(__m512i acc, const Act& x, __m512i w) {
   return _mm512_dpbusd_epi32(acc, x.abs, sw);
 }
 
+// Written out because GCC 12's _mm512_reduce_add_epi32, and the unmasked
+// 512-to-256 extracts it uses, trip -Wmaybe-uninitialized inside its own
+// headers; the zero-masking extract with a full mask is the same instruction.
+inline int32_t hsum(__m512i a) {
+  const __m256i s = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0xFF, a, 0),
+                                     _mm512_maskz_extracti64x4_epi64(0xFF, a, 1));
+  __m128i q = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+  q = _mm_add_epi32(q, _mm_shuffle_epi32(q, _MM_SHUFFLE(1, 0, 3, 2)));
+  q = _mm_add_epi32(q, _mm_shuffle_epi32(q, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(q);
+}
+
 // Y[t][r] for R rows starting at W and T tokens starting at X.
 template <uint32_t R, uint32_t T>
 inline void tile(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t rows, uint32_t cols) {
@@ -58,7 +70,7 @@ inline void tile(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t rows, ui
     }
   }
   for (uint32_t t = 0; t < T; ++t)
-    for (uint32_t r = 0; r < R; ++r) Y[size_t{t} * rows + r] = _mm512_reduce_add_epi32(acc[r][t]);
+    for (uint32_t r = 0; r < R; ++r) Y[size_t{t} * rows + r] = hsum(acc[r][t]);
 }
 
 template <uint32_t R>

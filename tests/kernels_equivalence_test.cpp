@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel_test_data.h"
 #include "sinkq/kernels.h"
 
 namespace sinkq {
@@ -38,10 +39,13 @@ class KernelsEquivalence : public ::testing::Test {
   void SetUp() override {
     std::string missing;
     if (!cpu_runs_family(&missing)) {
-      std::fprintf(stderr,
-                   "\n*** SKIPPED: kernel family '%s' needs %s, which this CPU lacks; its "
-                   "equivalence with the reference is NOT checked on this machine ***\n\n",
-                   SINKQ_KERNEL_FAMILY_NAME, missing.c_str());
+      static bool said = false;
+      if (!said)
+        std::fprintf(stderr,
+                     "\n*** SKIPPED: kernel family '%s' needs %s, which this CPU lacks; its "
+                     "equivalence with the reference is NOT checked on this machine ***\n\n",
+                     SINKQ_KERNEL_FAMILY_NAME, missing.c_str());
+      said = true;
       GTEST_SKIP() << "kernel family '" << SINKQ_KERNEL_FAMILY_NAME << "' needs " << missing
                    << ", which this CPU lacks: NOT TESTED HERE";
     }
@@ -49,58 +53,8 @@ class KernelsEquivalence : public ::testing::Test {
   std::mt19937 rng_{12345};
 };
 
-struct Shape {
-  uint32_t n, rows, cols;
-};
-
-std::string describe(const Shape& s) {
-  return "n=" + std::to_string(s.n) + " rows=" + std::to_string(s.rows) +
-         " cols=" + std::to_string(s.cols);
-}
-
-// Small shapes crossing every block boundary (16/32/64 columns, 4-row and
-// 2/4-token tiles), the model's shapes, and large ones.
-std::vector<Shape> gemm_shapes(bool large_int8) {
-  std::vector<Shape> v;
-  for (uint32_t n : {1u, 2u, 3u, 4u, 5u, 8u, 9u})
-    for (uint32_t rows : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 13u})
-      for (uint32_t cols : {1u,  2u,  3u,  7u,  8u,  15u, 16u, 17u,  31u,  32u,  33u, 47u,
-                            63u, 64u, 65u, 95u, 96u, 97u, 127u, 128u, 129u, 172u, 255u, 257u})
-        v.push_back({n, rows, cols});
-  for (uint32_t n : {1u, 7u, 8u, 16u, 64u}) {
-    v.push_back({n, 64, 64});    // wq, wo
-    v.push_back({n, 32, 64});    // wk, wv
-    v.push_back({n, 172, 64});   // w1, w3
-    v.push_back({n, 64, 172});   // w2
-    v.push_back({n, 512, 64});   // classifier
-  }
-  v.push_back({1, 1000, 1000});
-  v.push_back({17, 33, 1000});
-  if (large_int8) {
-    v.push_back({1, 4096, 4096});
-    v.push_back({3, 300, 11008});
-    v.push_back({64, 256, 4096});
-  } else {
-    v.push_back({1, 1024, 4096});
-    v.push_back({5, 64, 11008});
-  }
-  return v;
-}
-
-std::vector<int8_t> random_s8(size_t n, std::mt19937* rng, int lo, int hi) {
-  std::uniform_int_distribution<int> d(lo, hi);
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = static_cast<int8_t>(d(*rng));
-  return v;
-}
-
-// Values only from {a, b}: all-extreme rows drive every int16 pair sum of the
-// AVX2 sign trick to its largest magnitude.
-std::vector<int8_t> random_pick(size_t n, std::mt19937* rng, int8_t a, int8_t b) {
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = ((*rng)() & 1) ? a : b;
-  return v;
-}
+using test::describe;
+using test::Shape;
 
 void expect_gemm_s8_equal(const std::vector<int8_t>& w, const std::vector<int8_t>& x,
                           const Shape& s, const char* what) {
@@ -112,16 +66,16 @@ void expect_gemm_s8_equal(const std::vector<int8_t>& w, const std::vector<int8_t
 }
 
 TEST_F(KernelsEquivalence, GemmS8EqualsReferenceOnRandomValues) {
-  for (const Shape& s : gemm_shapes(true)) {
-    auto w = random_s8(size_t{s.rows} * s.cols, &rng_, -127, 127);
-    auto x = random_s8(size_t{s.n} * s.cols, &rng_, -128, 127);
+  for (const Shape& s : test::gemm_shapes(true)) {
+    auto w = test::random_s8(size_t{s.rows} * s.cols, &rng_, -127, 127);
+    auto x = test::random_s8(size_t{s.n} * s.cols, &rng_, -128, 127);
     expect_gemm_s8_equal(w, x, s, "random");
     if (HasFatalFailure()) return;
   }
 }
 
 TEST_F(KernelsEquivalence, GemmS8EqualsReferenceOnExtremeValues) {
-  for (const Shape& s : gemm_shapes(false)) {
+  for (const Shape& s : test::gemm_shapes(false)) {
     const size_t nw = size_t{s.rows} * s.cols, nx = size_t{s.n} * s.cols;
     // Same-sign extremes: every pair sum is -32512 or +32512.
     expect_gemm_s8_equal(std::vector<int8_t>(nw, 127), std::vector<int8_t>(nx, -128), s,
@@ -130,30 +84,19 @@ TEST_F(KernelsEquivalence, GemmS8EqualsReferenceOnExtremeValues) {
                          "w=-127 x=-128");
     expect_gemm_s8_equal(std::vector<int8_t>(nw, -127), std::vector<int8_t>(nx, 127), s,
                          "w=-127 x=127");
-    expect_gemm_s8_equal(random_pick(nw, &rng_, -127, 127), random_pick(nx, &rng_, -128, 127), s,
-                         "random extremes");
+    expect_gemm_s8_equal(test::random_pick(nw, &rng_, -127, 127),
+                         test::random_pick(nx, &rng_, -128, 127), s, "random extremes");
     // Sparse activations: zeros where vpsignb zeroes the weight.
-    auto x = random_s8(nx, &rng_, -128, 127);
-    for (auto& v : x) v = (rng_() % 3 == 0) ? v : 0;
-    expect_gemm_s8_equal(random_s8(nw, &rng_, -127, 127), x, s, "sparse x");
+    expect_gemm_s8_equal(test::random_s8(nw, &rng_, -127, 127),
+                         test::random_sparse_s8(nx, &rng_), s, "sparse x");
     if (HasFatalFailure()) return;
   }
 }
 
-// Normal values spread over six orders of magnitude, so that a different
-// summation order changes the rounded result (checked below).
-std::vector<float> random_f32(size_t n, std::mt19937* rng) {
-  std::normal_distribution<float> d;
-  std::uniform_real_distribution<float> e(-3.f, 3.f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(*rng) * std::pow(10.f, e(*rng));
-  return v;
-}
-
 TEST_F(KernelsEquivalence, GemmF32EqualsReferenceBitForBit) {
-  for (const Shape& s : gemm_shapes(false)) {
-    const auto w = random_f32(size_t{s.rows} * s.cols, &rng_);
-    const auto x = random_f32(size_t{s.n} * s.cols, &rng_);
+  for (const Shape& s : test::gemm_shapes(false)) {
+    const auto w = test::random_f32(size_t{s.rows} * s.cols, &rng_);
+    const auto x = test::random_f32(size_t{s.n} * s.cols, &rng_);
     std::vector<float> want(size_t{s.n} * s.rows, -1.f), got(want.size(), -2.f);
     ref::gemm_f32(w.data(), x.data(), want.data(), s.n, s.rows, s.cols);
     kernels::gemm_f32(w.data(), x.data(), got.data(), s.n, s.rows, s.cols);
@@ -166,7 +109,7 @@ TEST_F(KernelsEquivalence, FloatInputsAreOrderSensitive) {
   // differs from the fixed order, so a family summing differently would fail.
   int differing = 0;
   for (uint32_t n : {64u, 172u, 1000u}) {
-    const auto a = random_f32(n, &rng_), b = random_f32(n, &rng_);
+    const auto a = test::random_f32(n, &rng_), b = test::random_f32(n, &rng_);
     float seq = 0.f;
     for (uint32_t j = 0; j < n; ++j) seq = seq + a[j] * b[j];
     differing += seq != ref::dot_f32(a.data(), b.data(), n);
@@ -176,7 +119,7 @@ TEST_F(KernelsEquivalence, FloatInputsAreOrderSensitive) {
 
 TEST_F(KernelsEquivalence, DotF32EqualsReferenceBitForBit) {
   for (uint32_t n = 0; n <= 300; ++n) {
-    const auto a = random_f32(n, &rng_), b = random_f32(n, &rng_);
+    const auto a = test::random_f32(n, &rng_), b = test::random_f32(n, &rng_);
     const float want = ref::dot_f32(a.data(), b.data(), n);
     const float got = kernels::dot_f32(a.data(), b.data(), n);
     ASSERT_EQ(std::memcmp(&want, &got, sizeof(float)), 0) << "n=" << n;
@@ -234,7 +177,7 @@ TEST_F(KernelsEquivalence, AbsmaxEqualsReference) {
       ASSERT_EQ(std::memcmp(&want, &got, sizeof(float)), 0) << "n=" << n << " rep=" << rep;
     }
   }
-  const auto x = random_f32(100000, &rng_);
+  const auto x = test::random_f32(100000, &rng_);
   const float want = ref::absmax_f32(x.data(), 100000), got = kernels::absmax_f32(x.data(), 100000);
   EXPECT_EQ(std::memcmp(&want, &got, sizeof(float)), 0);
 }
@@ -254,7 +197,7 @@ std::vector<int32_t> random_acc(size_t n, std::mt19937* rng) {
 TEST_F(KernelsEquivalence, DequantizeEqualsReference) {
   for (uint32_t n = 0; n <= 70; ++n) {
     const auto acc = random_acc(n, &rng_);
-    const auto ch = random_f32(n, &rng_);
+    const auto ch = test::random_f32(n, &rng_);
     for (float scale : {1.f, 3.1e-5f, -0.75f, 1e-30f}) {
       std::vector<float> want(n), got(n);
       ref::dequantize_s32_f32(acc.data(), want.data(), n, scale);
@@ -270,14 +213,16 @@ TEST_F(KernelsEquivalence, DequantizeEqualsReference) {
 TEST_F(KernelsEquivalence, RequantizeEqualsReference) {
   std::uniform_int_distribution<int32_t> mult(1 << 30, INT32_MAX), any(INT32_MIN, INT32_MAX);
   std::uniform_real_distribution<double> real(1e-9, 0.999999);
-  for (int rep = 0; rep < 400; ++rep) {
+  for (int rep = 0; rep < 500; ++rep) {
     FixedPointMultiplier m;
-    switch (rep % 4) {
+    switch (rep % 5) {
       case 0: m = quantize_multiplier(real(rng_)); break;
       case 1: m.multiplier = mult(rng_), m.shift = static_cast<int32_t>(rng_() % 31); break;
       // Outside the documented multiplier range, still defined by the reference.
       case 2: m.multiplier = any(rng_), m.shift = static_cast<int32_t>(rng_() % 31); break;
-      default: m.multiplier = INT32_MIN, m.shift = static_cast<int32_t>(rng_() % 31); break;
+      case 3: m.multiplier = INT32_MIN, m.shift = static_cast<int32_t>(rng_() % 31); break;
+      // 2^30: every odd accumulator lands exactly on a rounding tie of the high multiply.
+      default: m.multiplier = 1 << 30, m.shift = static_cast<int32_t>(rng_() % 31); break;
     }
     if (m.shift > 30) continue;  // the reference's mask overflows at 31
     const uint32_t n = rep < 140 ? static_cast<uint32_t>(rep % 70) : 1000;
@@ -286,6 +231,30 @@ TEST_F(KernelsEquivalence, RequantizeEqualsReference) {
     ref::requantize_s32_s8(acc.data(), want.data(), n, m);
     kernels::requantize_s32_s8(acc.data(), got.data(), n, m);
     ASSERT_EQ(want, got) << "multiplier=" << m.multiplier << " shift=" << m.shift << " n=" << n;
+  }
+}
+
+TEST_F(KernelsEquivalence, RequantizeRoundsNearTiesLikeReference) {
+  // Random data almost never hits the rounding tie of the high multiply, so
+  // build it: for an odd accumulator a, the multiplier m = (2^30 + d) / a
+  // modulo 2^31 puts a * m at 2^30 + d (mod 2^31), d in {-1, 0, 1}, with a
+  // result small enough to survive the int8 clamp.
+  std::uniform_int_distribution<int32_t> small(-127, 127);
+  for (int rep = 0; rep < 3000; ++rep) {
+    const int32_t a = small(rng_) | 1;
+    uint32_t inv = static_cast<uint32_t>(a);  // Newton: inverse of a modulo 2^32
+    for (int i = 0; i < 5; ++i) inv *= 2u - static_cast<uint32_t>(a) * inv;
+    const uint32_t target = (1u << 30) + static_cast<uint32_t>(rep % 3) - 1u;
+    FixedPointMultiplier m;
+    m.multiplier = static_cast<int32_t>((target * inv) & 0x7FFFFFFFu);
+    m.shift = static_cast<int32_t>(rep % 4);
+    std::vector<int32_t> acc(9);
+    for (auto& v : acc) v = small(rng_);
+    acc[rng_() % 9] = a;
+    int8_t want[9], got[9];
+    ref::requantize_s32_s8(acc.data(), want, 9, m);
+    kernels::requantize_s32_s8(acc.data(), got, 9, m);
+    ASSERT_EQ(std::memcmp(want, got, 9), 0) << "a=" << a << " multiplier=" << m.multiplier;
   }
 }
 
