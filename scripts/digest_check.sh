@@ -17,24 +17,35 @@ MODES=${MODES:-"fp32 w8a8-static w8a8-dyn-tensor w8a8-dyn-token"}
 read -r -a run_b <<<"${RUN_B:-}"
 work="$B/digest"
 mkdir -p "$work"
-model="$work/stories260K.sqm"
-"$A/tools/sinkq" convert --checkpoint "$SHARED/models/stories260K.bin" \
-  --tokenizer "$SHARED/models/tok512.bin" --out "$model" >/dev/null
+# One file per weight granularity, both with fp32 and int8 matrices; the
+# per-tensor one also carries static activation scales (calibration half).
+for g in tensor channel; do
+  "$A/tools/sinkq" convert --checkpoint "$SHARED/models/stories260K.bin" \
+    --tokenizer "$SHARED/models/tok512.bin" --granularity $g --out "$work/$g.sqm" >/dev/null
+done
+"$A/tools/sinkq" calibrate --model "$work/tensor.sqm" --half calib \
+  --text "$SHARED/data/tinystories-valid-30k.txt" >/dev/null
 
-# Greedy, two samplers with different seeds, and a prefill batch that leaves
+# Greedy, samplers with different seeds, and a prefill batch that leaves
 # partial GEMM tiles (3 tokens per forward call).
+# The last run uses per-channel weight scales and, in W8A8, the fp32 classifier.
 run_args() {
   case $1 in
-    0) args=(--temp 0) ;;
-    1) args=(--temp 0.9 --seed 7) ;;
-    2) args=(--temp 1.0 --seed 11 --batch 3 --prompt "The dog ran to the big red ball") ;;
+    0) args=(--model "$work/tensor.sqm" --temp 0) ;;
+    1) args=(--model "$work/tensor.sqm" --temp 0.9 --seed 7) ;;
+    2) args=(--model "$work/tensor.sqm" --temp 1.0 --seed 11 --batch 3
+             --prompt "The dog ran to the big red ball") ;;
+    3) args=(--model "$work/channel.sqm" --temp 0.8 --seed 5)
+       if [ "$mode" != fp32 ]; then args+=(--classifier fp32); fi ;;
   esac
 }
 failed=0
 for mode in $MODES; do
-  for r in 0 1 2; do
+  last=3
+  if [ "$mode" = w8a8-static ]; then last=2; fi  # static scales: tensor.sqm only
+  for r in $(seq 0 $last); do
     run_args $r
-    cmd=(digest --model "$model" --quant "$mode" --steps 200 "${args[@]}")
+    cmd=(digest --quant "$mode" --steps 200 "${args[@]}")
     what="--quant $mode ${args[*]}"
     if ! da=$("$A/tools/sinkq" "${cmd[@]}" 2>&1); then
       if [ "$mode" != fp32 ] && grep -q "unsupported" <<<"$da"; then
