@@ -41,7 +41,8 @@ struct Operands {
     rows = r, cols = c;
   }
   void fill(int8_t* p, size_t count) {
-    for (size_t i = 0; i < count; ++i) p[i] = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+    for (size_t i = 0; i < count; ++i)
+      p[i] = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
   }
   void fill(float* p, size_t count) {
     std::normal_distribution<float> d;
@@ -63,39 +64,33 @@ void set_counters(benchmark::State& state, double ops_per_call, double weight_by
   }
 }
 
-void BM_GemmS8(benchmark::State& state) {
-  const auto rows = static_cast<uint32_t>(state.range(0)), cols = static_cast<uint32_t>(state.range(1)),
-             n = static_cast<uint32_t>(state.range(2));
-  static Operands<int8_t> op;
-  op.prepare(rows, cols, n);
-  const auto* w = reinterpret_cast<const int8_t*>(op.w.data());
-  const auto* x = reinterpret_cast<const int8_t*>(op.x.data());
-  auto* y = reinterpret_cast<int32_t*>(op.y.data());
-  const double t0 = thread_seconds();
-  for (auto _ : state) {
-    kernels::gemm_s8(w, x, y, n, rows, cols);
-    benchmark::ClobberMemory();
-  }
-  const double s = thread_seconds() - t0;
-  set_counters(state, 2.0 * n * rows * cols, double(rows) * cols, s, machine().int8_peak());
+void gemm(const int8_t* w, const int8_t* x, void* y, uint32_t n, uint32_t rows, uint32_t cols) {
+  kernels::gemm_s8(w, x, static_cast<int32_t*>(y), n, rows, cols);
+}
+void gemm(const float* w, const float* x, void* y, uint32_t n, uint32_t rows, uint32_t cols) {
+  kernels::gemm_f32(w, x, static_cast<float*>(y), n, rows, cols);
 }
 
-void BM_GemmF32(benchmark::State& state) {
-  const auto rows = static_cast<uint32_t>(state.range(0)), cols = static_cast<uint32_t>(state.range(1)),
-             n = static_cast<uint32_t>(state.range(2));
-  static Operands<float> op;
+template <typename T>
+void run_gemm(benchmark::State& state, double peak) {
+  const auto rows = static_cast<uint32_t>(state.range(0));
+  const auto cols = static_cast<uint32_t>(state.range(1));
+  const auto n = static_cast<uint32_t>(state.range(2));
+  static Operands<T> op;
   op.prepare(rows, cols, n);
-  const auto* w = reinterpret_cast<const float*>(op.w.data());
-  const auto* x = reinterpret_cast<const float*>(op.x.data());
-  auto* y = reinterpret_cast<float*>(op.y.data());
+  const auto* w = reinterpret_cast<const T*>(op.w.data());
+  const auto* x = reinterpret_cast<const T*>(op.x.data());
   const double t0 = thread_seconds();
   for (auto _ : state) {
-    kernels::gemm_f32(w, x, y, n, rows, cols);
+    gemm(w, x, op.y.data(), n, rows, cols);
     benchmark::ClobberMemory();
   }
   const double s = thread_seconds() - t0;
-  set_counters(state, 2.0 * n * rows * cols, 4.0 * rows * cols, s, machine().f32_peak());
+  set_counters(state, 2.0 * n * rows * cols, double(sizeof(T)) * rows * cols, s, peak);
 }
+
+void BM_GemmS8(benchmark::State& state) { run_gemm<int8_t>(state, machine().int8_peak()); }
+void BM_GemmF32(benchmark::State& state) { run_gemm<float>(state, machine().f32_peak()); }
 
 // rows x cols: stories260K's wq/wo, wk/wv, w1/w3, w2 and classifier; then a
 // 7B-class attention projection and the FFN up and down projections.

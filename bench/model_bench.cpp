@@ -40,7 +40,8 @@ std::string prepare_bytes(const std::string& calib_text, std::vector<uint8_t>* o
   if (path && *path) return host::read_file(path, out) ? "" : std::string("cannot read ") + path;
   std::vector<uint8_t> ck, tk;
   const std::string models = shared_dir() + "/models/";
-  if (!host::read_file(models + "stories260K.bin", &ck) || !host::read_file(models + "tok512.bin", &tk))
+  if (!host::read_file(models + "stories260K.bin", &ck) ||
+      !host::read_file(models + "tok512.bin", &tk))
     return "stories260K.bin / tok512.bin missing under " + models;
   host::Llama2cModel m;
   host::Llama2cVocab v;
@@ -51,7 +52,8 @@ std::string prepare_bytes(const std::string& calib_text, std::vector<uint8_t>* o
   const std::vector<uint8_t> plain = host::build_sqm(m, v);
   host::AlignedBuffer buf(plain);
   Model model;
-  if (Model::load(buf.data(), buf.size(), &model) != Status::kOk) return "converted model does not load";
+  if (Model::load(buf.data(), buf.size(), &model) != Status::kOk)
+    return "converted model does not load";
   host::CalibrationOptions o;
   host::CalibrationResult r;
   err = host::calibrate(model, calib_text, o, &r);

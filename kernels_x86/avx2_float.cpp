@@ -11,6 +11,8 @@ namespace sinkq {
 namespace kernels {
 namespace {
 
+#define SINKQ_INLINE __attribute__((always_inline)) inline
+
 // s[i] += s[i + 8] of one output: the two accumulators added.
 struct Partial {
   __m256 lo, hi;
@@ -39,17 +41,13 @@ inline float reduce1(const Partial& p) {
   return _mm_cvtss_f32(_mm_add_ss(v, _mm_movehdup_ps(v)));
 }
 
-inline float add_tail(float s, const float* a, const float* b, uint32_t from, uint32_t n) {
-  for (uint32_t j = from; j < n; ++j) s = s + a[j] * b[j];
-  return s;
-}
-
-// Y[t][r] for R rows starting at W and T tokens starting at X.
+// Y[t][r] for R rows starting at W and T tokens starting at X. The R * T
+// outputs are reduced four at a time, and their tails run interleaved (each
+// output's own chain stays in column order) so the add latency overlaps.
 template <uint32_t R, uint32_t T>
-inline void tile(const float* W, const float* X, float* Y, uint32_t rows, uint32_t cols) {
-  Partial acc[T][R];
-  for (uint32_t t = 0; t < T; ++t)
-    for (uint32_t r = 0; r < R; ++r) acc[t][r].lo = acc[t][r].hi = _mm256_setzero_ps();
+SINKQ_INLINE void tile(const float* W, const float* X, float* Y, uint32_t rows, uint32_t cols) {
+  Partial acc[T * R];
+  for (auto& p : acc) p.lo = p.hi = _mm256_setzero_ps();
   const uint32_t body = cols & ~15u;
   for (uint32_t j = 0; j < body; j += 16) {
     __m256 xl[T], xh[T];
@@ -61,23 +59,22 @@ inline void tile(const float* W, const float* X, float* Y, uint32_t rows, uint32
       const __m256 wl = _mm256_loadu_ps(W + size_t{r} * cols + j);
       const __m256 wh = _mm256_loadu_ps(W + size_t{r} * cols + j + 8);
       for (uint32_t t = 0; t < T; ++t) {
-        acc[t][r].lo = _mm256_add_ps(acc[t][r].lo, _mm256_mul_ps(wl, xl[t]));
-        acc[t][r].hi = _mm256_add_ps(acc[t][r].hi, _mm256_mul_ps(wh, xh[t]));
+        Partial& p = acc[t * R + r];
+        p.lo = _mm256_add_ps(p.lo, _mm256_mul_ps(wl, xl[t]));
+        p.hi = _mm256_add_ps(p.hi, _mm256_mul_ps(wh, xh[t]));
       }
     }
   }
-  for (uint32_t t = 0; t < T; ++t) {
-    const float* x = X + size_t{t} * cols;
-    float* y = Y + size_t{t} * rows;
-    if constexpr (R == 4) {
-      alignas(16) float s[4];
-      _mm_store_ps(s, reduce4(acc[t]));
-      for (uint32_t r = 0; r < 4; ++r) y[r] = add_tail(s[r], W + size_t{r} * cols, x, body, cols);
-    } else {
+  alignas(16) float s[T * R];
+  uint32_t i = 0;
+  for (; i + 4 <= T * R; i += 4) _mm_store_ps(s + i, reduce4(acc + i));
+  for (; i < T * R; ++i) s[i] = reduce1(acc[i]);
+  for (uint32_t j = body; j < cols; ++j)
+    for (uint32_t t = 0; t < T; ++t)
       for (uint32_t r = 0; r < R; ++r)
-        y[r] = add_tail(reduce1(acc[t][r]), W + size_t{r} * cols, x, body, cols);
-    }
-  }
+        s[t * R + r] = s[t * R + r] + W[size_t{r} * cols + j] * X[size_t{t} * cols + j];
+  for (uint32_t t = 0; t < T; ++t)
+    for (uint32_t r = 0; r < R; ++r) Y[size_t{t} * rows + r] = s[t * R + r];
 }
 
 // All n tokens against R rows (one row block), tokens in tiles of T.
@@ -105,7 +102,11 @@ void gemm_f32(const float* W, const float* X, float* Y, uint32_t n, uint32_t row
 }
 
 float dot_f32(const float* a, const float* b, uint32_t n) {
-  if (n < 16) return add_tail(0.f, a, b, 0, n);  // no body: the partial sums are all zero
+  if (n < 16) {  // no body: the partial sums are all zero
+    float s = 0.f;
+    for (uint32_t j = 0; j < n; ++j) s = s + a[j] * b[j];
+    return s;
+  }
   float y;
   tile<1, 1>(a, b, &y, 1, n);
   return y;

@@ -189,7 +189,8 @@ std::vector<int32_t> random_acc(size_t n, std::mt19937* rng) {
   std::vector<int32_t> v(n);
   for (auto& x : v) {
     const uint32_t k = (*rng)() % 4;
-    x = k == 0 ? edges[(*rng)() % (sizeof edges / sizeof edges[0])] : k == 1 ? full(*rng) : small(*rng);
+    if (k == 0) x = edges[(*rng)() % (sizeof edges / sizeof edges[0])];
+    else x = k == 1 ? full(*rng) : small(*rng);
   }
   return v;
 }
