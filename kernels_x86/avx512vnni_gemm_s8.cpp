@@ -9,9 +9,11 @@
 // sign bits of x (vpmovb2m). Where x == 0 the weight is kept, harmless since
 // |x| is 0 there. Column tails use byte-masked loads (no fault past the end).
 //
-// Tiles of 4 weight rows by 4 tokens: 16 accumulators, 4 |x| vectors and 4
-// sign masks fit the 32 zmm and 8 mask registers; decode (n = 1) streams each
-// weight row block once, prefill reuses it for every token tile.
+// Decode (n = 1) runs eight weight rows per pass and streams the weights
+// once; prefill runs tiles of 4 rows by 4 tokens (16 accumulators, 4 |x|
+// vectors and 4 sign masks fit the 32 zmm and 8 mask registers), and one pass
+// over a four-row block serves every token tile. Tiles are forced inline, as
+// in the AVX2 family.
 #include <immintrin.h>
 
 #include "sinkq/kernels.h"
@@ -19,6 +21,8 @@
 namespace sinkq {
 namespace kernels {
 namespace {
+
+#define SINKQ_INLINE __attribute__((always_inline)) inline
 
 struct Act {
   __m512i abs;
@@ -46,7 +50,7 @@ inline int32_t hsum(__m512i a) {
 
 // Y[t][r] for R rows starting at W and T tokens starting at X.
 template <uint32_t R, uint32_t T>
-inline void tile(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t rows, uint32_t cols) {
+SINKQ_INLINE void tile(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t rows, uint32_t cols) {
   __m512i acc[R][T];
   for (uint32_t r = 0; r < R; ++r)
     for (uint32_t t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_si512();
@@ -81,13 +85,26 @@ inline void row_block(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t n, 
   for (; t < n; ++t) tile<R, 1>(W, X + size_t{t} * cols, Y + size_t{t} * rows, rows, cols);
 }
 
+__attribute__((noinline)) void gemv(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t rows,
+                                    uint32_t cols) {
+  uint32_t r = 0;
+  for (; r + 8 <= rows; r += 8) tile<8, 1>(W + size_t{r} * cols, X, Y + r, rows, cols);
+  for (; r < rows; ++r) tile<1, 1>(W + size_t{r} * cols, X, Y + r, rows, cols);
+}
+
+__attribute__((noinline)) void gemm(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t n,
+                                    uint32_t rows, uint32_t cols) {
+  uint32_t r = 0;
+  for (; r + 4 <= rows; r += 4) row_block<4>(W + size_t{r} * cols, X, Y + r, n, rows, cols);
+  for (; r < rows; ++r) row_block<1>(W + size_t{r} * cols, X, Y + r, n, rows, cols);
+}
+
 }  // namespace
 
 void gemm_s8(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t n, uint32_t rows,
              uint32_t cols) {
-  uint32_t r = 0;
-  for (; r + 4 <= rows; r += 4) row_block<4>(W + size_t{r} * cols, X, Y + r, n, rows, cols);
-  for (; r < rows; ++r) row_block<1>(W + size_t{r} * cols, X, Y + r, n, rows, cols);
+  if (n == 1) return gemv(W, X, Y, rows, cols);
+  gemm(W, X, Y, n, rows, cols);
 }
 
 const char* family() { return "avx512vnni"; }
