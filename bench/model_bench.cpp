@@ -2,8 +2,10 @@
 // the session supports (others are reported as skipped with the status). The
 // model is converted in memory with fp32 and per-tensor int8 weights and
 // static scales calibrated on the calibration half; SINKQ_BENCH_MODEL=M.sqm
-// benchmarks a prepared file instead. Counters: tokens/s and the session's
-// arena bytes (RAM).
+// benchmarks a prepared file instead. Counters: tokens/s, the speed relative
+// to fp32 measured interleaved in the same iterations (vs_fp32), and the
+// session's arena bytes (RAM). The context holds kTokens positions; decode
+// runs from an empty context, so its attention spans 0..tokens-1.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -15,6 +17,7 @@
 #include "host/llama2c.h"
 #include "host/quantize.h"
 #include "host/text_eval.h"
+#include "machine.h"
 #include "sinkq/session.h"
 
 namespace sinkq {
@@ -95,15 +98,16 @@ const Prepared& prepared() {
 
 const char* const kModeNames[] = {"fp32", "w8a8-static", "w8a8-dyn-tensor", "w8a8-dyn-token"};
 
-// A session for the benchmark's mode, or a skip with the reason.
-bool start(benchmark::State& state, uint32_t batch, host::AlignedBuffer* arena, Session* s) {
+// A session in `mode`, or a skip with the reason.
+bool start(benchmark::State& state, QuantMode mode, uint32_t batch, host::AlignedBuffer* arena,
+           Session* s) {
   const Prepared& p = prepared();
   if (!p.error.empty()) {
     state.SkipWithError(p.error.c_str());
     return false;
   }
   SessionOptions o;
-  o.quant = static_cast<QuantMode>(state.range(0));
+  o.quant = mode;
   o.batch = batch;
   o.context = kTokens;
   size_t need = 0;
@@ -114,54 +118,73 @@ bool start(benchmark::State& state, uint32_t batch, host::AlignedBuffer* arena, 
   }
   if (st != Status::kOk) {
     static std::string msg;
-    msg = std::string(kModeNames[state.range(0)]) + ": " + status_message(st);
+    msg = std::string(kModeNames[static_cast<int>(mode)]) + ": " + status_message(st);
     state.SkipWithError(msg.c_str());
     return false;
   }
-  state.SetLabel(kModeNames[state.range(0)]);
-  state.counters["arena_bytes"] = static_cast<double>(need);
   return true;
 }
 
-void BM_Prefill(benchmark::State& state) {
-  host::AlignedBuffer arena;
-  Session s;
-  if (!start(state, static_cast<uint32_t>(state.range(1)), &arena, &s)) return;
+// One run over `tokens` positions from an empty context: a prefill in
+// chunks of the session's batch, or one decode call per token. Returns the
+// CPU seconds it took, or a negative value on failure.
+double run(Session* s, bool prefill, uint32_t tokens) {
   const std::vector<int32_t>& ids = prepared().ids;
+  s->reset();
+  const double t0 = thread_seconds();
+  if (prefill) {
+    if (s->prefill(ids.data(), tokens) != Status::kOk) return -1;
+  } else {
+    for (uint32_t t = 0; t < tokens; ++t)
+      if (s->decode(ids[t]) != Status::kOk) return -1;
+  }
+  benchmark::DoNotOptimize(s->logits());
+  return thread_seconds() - t0;
+}
+
+// tokens/s of `mode` and, measured interleaved in the same iterations (so
+// the machine's other load affects both alike), its speed relative to fp32.
+void run_stage(benchmark::State& state, bool prefill) {
+  const auto mode = static_cast<QuantMode>(state.range(0));
+  const auto tokens = static_cast<uint32_t>(state.range(1));
+  const auto batch = prefill ? static_cast<uint32_t>(state.range(2)) : 1u;
+  host::AlignedBuffer arena, fp32_arena;
+  Session s, fp32;
+  if (!start(state, mode, batch, &arena, &s)) return;
+  const bool compare = mode != QuantMode::kFp32;
+  if (compare && !start(state, QuantMode::kFp32, batch, &fp32_arena, &fp32)) return;
+  double t_mode = 0, t_fp32 = 0;
   for (auto _ : state) {
-    s.reset();
-    if (s.prefill(ids.data(), kTokens) != Status::kOk) {
-      state.SkipWithError("prefill failed");
+    if (compare) t_fp32 += run(&fp32, prefill, tokens);
+    const double dt = run(&s, prefill, tokens);
+    if (dt < 0) {
+      state.SkipWithError("forward pass failed");
       break;
     }
-    benchmark::DoNotOptimize(s.logits());
+    t_mode += dt;
+    state.SetIterationTime(dt);
   }
+  state.SetLabel(kModeNames[state.range(0)]);
   state.counters["tokens/s"] =
-      benchmark::Counter(kTokens, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(tokens, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["arena_bytes"] = static_cast<double>(arena.size());
+  if (compare && t_mode > 0) state.counters["vs_fp32"] = t_fp32 / t_mode;
 }
 
-void BM_Decode(benchmark::State& state) {
-  host::AlignedBuffer arena;
-  Session s;
-  if (!start(state, 1, &arena, &s)) return;
-  const std::vector<int32_t>& ids = prepared().ids;
-  for (auto _ : state) {
-    s.reset();
-    for (uint32_t t = 0; t < kTokens; ++t) {
-      if (s.decode(ids[t]) != Status::kOk) {
-        state.SkipWithError("decode failed");
-        break;
-      }
-    }
-    benchmark::DoNotOptimize(s.logits());
-  }
-  state.counters["tokens/s"] =
-      benchmark::Counter(kTokens, benchmark::Counter::kIsIterationInvariantRate);
-}
+void BM_Prefill(benchmark::State& state) { run_stage(state, true); }
+void BM_Decode(benchmark::State& state) { run_stage(state, false); }
 
-// Mode (QuantMode value) and, for prefill, the batch (tokens per forward call).
-BENCHMARK(BM_Prefill)->ArgNames({"mode", "batch"})->ArgsProduct({{0, 1, 2, 3}, {8, 64}});
-BENCHMARK(BM_Decode)->ArgName("mode")->DenseRange(0, 3);
+// Mode (QuantMode value), positions run from an empty context, and for
+// prefill the batch (tokens per forward call). Iteration time is the mode's
+// own CPU time (manual time), not the interleaved fp32 run's.
+BENCHMARK(BM_Prefill)
+    ->ArgNames({"mode", "tokens", "batch"})
+    ->ArgsProduct({{0, 1, 2, 3}, {kTokens}, {8, 64}})
+    ->UseManualTime();
+BENCHMARK(BM_Decode)
+    ->ArgNames({"mode", "tokens"})
+    ->ArgsProduct({{0, 1, 2, 3}, {32, kTokens}})
+    ->UseManualTime();
 
 }  // namespace
 }  // namespace bench
