@@ -200,13 +200,15 @@ TEST_F(KernelsEquivalence, DequantizeEqualsReference) {
     const auto acc = random_acc(n, &rng_);
     const auto ch = test::random_f32(n, &rng_);
     for (float scale : {1.f, 3.1e-5f, -0.75f, 1e-30f}) {
-      std::vector<float> want(n), got(n);
+      // One element more than written: a sentinel that must survive.
+      std::vector<float> want(n + 1, 7.f), got(n + 1, 7.f);
       ref::dequantize_s32_f32(acc.data(), want.data(), n, scale);
       kernels::dequantize_s32_f32(acc.data(), got.data(), n, scale);
-      ASSERT_EQ(std::memcmp(want.data(), got.data(), n * sizeof(float)), 0) << "n=" << n;
+      ASSERT_EQ(std::memcmp(want.data(), got.data(), (n + 1) * sizeof(float)), 0) << "n=" << n;
       ref::dequantize_s32_f32_ch(acc.data(), want.data(), n, scale, ch.data());
       kernels::dequantize_s32_f32_ch(acc.data(), got.data(), n, scale, ch.data());
-      ASSERT_EQ(std::memcmp(want.data(), got.data(), n * sizeof(float)), 0) << "n=" << n << " ch";
+      ASSERT_EQ(std::memcmp(want.data(), got.data(), (n + 1) * sizeof(float)), 0)
+          << "n=" << n << " ch";
     }
   }
 }
