@@ -66,7 +66,10 @@ void expect_gemm_s8_equal(const std::vector<int8_t>& w, const std::vector<int8_t
 }
 
 TEST_F(KernelsEquivalence, GemmS8EqualsReferenceOnRandomValues) {
-  for (const Shape& s : test::gemm_shapes(true)) {
+  // The slowest shapes only where there is something to compare: in a ref
+  // build both sides are the same code.
+  const bool huge = std::strcmp(SINKQ_KERNEL_FAMILY_NAME, "ref") != 0;
+  for (const Shape& s : test::gemm_shapes(huge)) {
     auto w = test::random_s8(size_t{s.rows} * s.cols, &rng_, -127, 127);
     auto x = test::random_s8(size_t{s.n} * s.cols, &rng_, -128, 127);
     expect_gemm_s8_equal(w, x, s, "random");
