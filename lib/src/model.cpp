@@ -32,8 +32,15 @@ bool is_per_layer(uint32_t kind) {
     case kWcls:
       return false;
     default:
-      return true;  // kChannelScales follows the layer of its matrix
+      return true;
   }
+}
+
+// Channel scales carry the layer of their matrix, which may be a global one
+// (embedding, classifier); the reference check below ties the two together.
+bool layer_ok(const ModelConfig& c, const TensorEntry& e) {
+  if (e.kind == kChannelScales) return e.layer < c.n_layers || e.layer == kNoLayer;
+  return is_per_layer(e.kind) ? e.layer < c.n_layers : e.layer == kNoLayer;
 }
 
 bool is_matrix(uint32_t kind) {
@@ -112,6 +119,10 @@ Status validate_values(const TensorEntry& e, const uint8_t* data) {
     const float* f = reinterpret_cast<const float*>(data);
     for (uint64_t i = 0; i < e.size / 4; ++i)
       if (!mathx::is_finite(f[i])) return Status::kNonFinite;
+    // Like the per-tensor scale: a zero or negative scale is not a weight.
+    if (e.kind == kChannelScales)
+      for (uint64_t i = 0; i < e.size / 4; ++i)
+        if (!(f[i] > 0.f)) return Status::kBadWeights;
   }
   return Status::kOk;
 }
@@ -123,8 +134,7 @@ Status validate_tensors(const ModelConfig& c, const TensorEntry* t, uint32_t n,
     if (e.kind == 0 || e.kind >= kTensorKindEnd || dtype_size(e.dtype) == 0 ||
         (e.ndim != 1 && e.ndim != 2) || !all_zero(e.reserved, 2))
       return Status::kBadTensorTable;
-    if (is_per_layer(e.kind) ? e.layer >= c.n_layers : e.layer != kNoLayer)
-      return Status::kBadTensorTable;
+    if (!layer_ok(c, e)) return Status::kBadTensorTable;
     uint64_t elems = 1;
     for (uint32_t d = 0; d < 4; ++d) {
       if (d < e.ndim) {
@@ -225,11 +235,14 @@ Status validate_vocab(const ModelConfig& c, const uint8_t* p, uint64_t size, uin
     if (!mathx::is_finite(scores[i])) return Status::kBadVocab;
     if (sorted[i] >= n) return Status::kBadVocab;
   }
-  // The sort index must really be sorted, or binary search would silently miss.
+  // The sort index must really be sorted, or binary search would silently
+  // miss. Ordering by (text, id) strictly also proves it is a permutation (n
+  // distinct ids below n) without scratch memory: an index that repeats one
+  // id and leaves another out would hide that other piece from lookups.
   for (uint64_t i = 1; i < n; ++i) {
     uint32_t a = sorted[i - 1], b = sorted[i];
-    if (compare_bytes(bytes + off[a], off[a + 1] - off[a], bytes + off[b], off[b + 1] - off[b]) > 0)
-      return Status::kBadVocab;
+    const int c = compare_bytes(bytes + off[a], off[a + 1] - off[a], bytes + off[b], off[b + 1] - off[b]);
+    if (c > 0 || (c == 0 && a >= b)) return Status::kBadVocab;
   }
   return Status::kOk;
 }
