@@ -23,4 +23,9 @@ run_job() {  # name, build dir, extra cmake args...
 run_job "host, reference kernels" build/test-ref -DCMAKE_BUILD_TYPE=Release -DSINKQ_KERNELS=ref
 run_job "host, ASan + UBSan" build/test-asan -DCMAKE_BUILD_TYPE=Debug -DSINKQ_SANITIZE=ON \
   -DSINKQ_KERNELS=ref
+# libFuzzer over the loader, the tokenizer and the converter's readers, from
+# generated seeds, 10^5 executions in all (fuzz/CMakeLists.txt), about 3 min.
+run_job "fuzz (libFuzzer, ASan + UBSan)" build/test-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DSINKQ_FUZZ=ON -DSINKQ_BUILD_TESTS=OFF \
+  -DSINKQ_KERNELS=ref
 echo "=== all test jobs passed"
