@@ -93,7 +93,7 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   float* logits = a.take<float>(uint64_t{o.all_logits ? b : 1} * c.vocab_size);
   section_end(&p.logits);
 
-  if (a.too_large()) return Status::kArenaTooSmall;
+  if (a.too_large()) return Status::kTooLarge;
   p.total = static_cast<size_t>(a.used());
   if (bytes) *bytes = p.total;
   if (mp) *mp = p;

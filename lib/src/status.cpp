@@ -37,6 +37,7 @@ const char* status_message(Status s) {
     case Status::kNotInitialized: return "session not initialized";
     case Status::kBadWeights: return "int8 weights out of [-127, 127] or invalid scale";
     case Status::kIoError: return "file could not be read or written";
+    case Status::kTooLarge: return "configuration needs more memory than this target can address (reduce the context or batch)";
   }
   return "unknown status";
 }

@@ -71,6 +71,8 @@ class Observer {
 
 class Session {
  public:
+  // kTooLarge when the plan exceeds what size_t can address (a long context
+  // on a 32-bit target).
   static Status required_bytes(const Model& model, const SessionOptions& options,
                                size_t* bytes, MemoryPlan* plan = nullptr);
 
