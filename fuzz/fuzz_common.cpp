@@ -91,17 +91,10 @@ void run_tokenizer(const Model& m, const Tokenizer& tok, std::vector<int32_t>* i
   }
 }
 
-void run_session(const Model& m, const std::vector<int32_t>& prompt) {
+void run_session(const Model& m, const SessionOptions& opt, const std::vector<int32_t>& prompt) {
   const ModelConfig& c = m.config();
   size_t need = 0;
-  // The planner at full context, without running it.
-  Status st = Session::required_bytes(m, SessionOptions(), &need);
-  check_known(st);
-  SessionOptions opt;
-  opt.context = c.max_seq_len < 8 ? c.max_seq_len : 8;
-  opt.batch = 3;
-  opt.all_logits = (c.dim & 2) != 0;
-  st = Session::required_bytes(m, opt, &need);
+  Status st = Session::required_bytes(m, opt, &need);
   check_known(st);
   if (st != Status::kOk || need > kMaxArenaBytes) return;
   host::AlignedBuffer arena(need);
@@ -119,6 +112,23 @@ void run_session(const Model& m, const std::vector<int32_t>& prompt) {
   check(st == Status::kOk || st == Status::kNonFinite || st == Status::kContextFull, "decode failed");
 }
 
+// Every quantization mode the model can serve (the others must say why not).
+void run_sessions(const Model& m, const std::vector<int32_t>& prompt) {
+  const ModelConfig& c = m.config();
+  size_t need = 0;
+  check_known(Session::required_bytes(m, SessionOptions(), &need));  // the planner at full context
+  for (QuantMode q : {QuantMode::kFp32, QuantMode::kW8A8Static, QuantMode::kW8A8DynTensor,
+                      QuantMode::kW8A8DynToken}) {
+    SessionOptions opt;
+    opt.context = c.max_seq_len < 8 ? c.max_seq_len : 8;
+    opt.batch = 3;
+    opt.all_logits = (c.dim & 2) != 0;
+    opt.quant = q;
+    opt.classifier_int8 = (c.dim & 4) == 0;
+    run_session(m, opt, prompt);
+  }
+}
+
 }  // namespace
 
 void exercise_model(const Model& m) {
@@ -128,7 +138,7 @@ void exercise_model(const Model& m) {
   check(tok.init(m) == Status::kOk, "tokenizer rejects a loaded model");
   std::vector<int32_t> ids;
   run_tokenizer(m, tok, &ids);
-  run_session(m, ids);
+  run_sessions(m, ids);
 }
 
 }  // namespace fuzz

@@ -1,6 +1,8 @@
 // The converter's readers on arbitrary bytes. The first byte picks the file:
 //   even: a llama2.c checkpoint; if it parses, it is converted (with an
-//         invented vocabulary) and loaded, as `sinkq convert` does;
+//         invented vocabulary and, by bits 1-3, int8 weights per tensor or
+//         per channel, with or without fp32) and loaded, as `sinkq convert`
+//         does;
 //   odd:  a llama2.c tokenizer for 1 + (byte1 | byte2 << 8) % 4096 pieces; if it
 //         parses, it becomes the vocabulary of a tiny model that is loaded and
 //         run, so the tokenizer meets arbitrary pieces and scores.
@@ -10,6 +12,7 @@
 #include "fuzz_common.h"
 #include "host/io.h"
 #include "host/llama2c.h"
+#include "host/quantize.h"
 #include "host/synthetic.h"
 
 using namespace sinkq;
@@ -35,6 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint64_t bytes = 0;
     for (const host::Tensor& t : m.tensors) bytes += t.data.size();
     fuzz::check(bytes <= file.size(), "checkpoint tensors larger than the file");
+    if (data[0] & 2)
+      host::add_int8_weights(&m.tensors, data[0] & 4 ? host::Granularity::kChannel : host::Granularity::kTensor,
+                             (data[0] & 8) != 0);
     load_and_run(host::build_sqm(m, host::synthetic_vocab(m.config.vocab_size)));
   } else {
     const uint32_t n = 1 + (data[1] | uint32_t{data[2]} << 8) % 4096;

@@ -124,6 +124,9 @@ void llama2c_seeds(const std::string& shared) {
     o.config = s.config;
     const std::vector<uint8_t> ck = host::llama2c_checkpoint_bytes(host::synthetic_weights(o));
     put("llama2c", std::string("checkpoint-") + s.name, with_prefix({0}, ck));
+    // Converted with int8 weights: per tensor, per channel, per channel alone.
+    for (uint8_t mode : {2, 6, 14})
+      put("llama2c", std::string("checkpoint-int8-") + std::to_string(mode) + "-" + s.name, with_prefix({mode}, ck));
     put("llama2c", std::string("checkpoint-truncated-") + s.name,
         with_prefix({0}, std::vector<uint8_t>(ck.begin(), ck.end() - 4)));
     const uint32_t n = s.config.vocab_size - 1;

@@ -1,12 +1,12 @@
 #include "synthetic.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
 
+#include "quantize.h"
 #include "sinkq/quant.h"
 
 namespace sinkq {
@@ -74,46 +74,6 @@ Llama2cVocab synthetic_vocab(uint32_t n) {
 
 namespace {
 
-void quantize_into(const Tensor& w, std::vector<Tensor>* out, bool per_channel) {
-  const uint32_t rows = w.shape[0], cols = w.shape[1];
-  const float* f = reinterpret_cast<const float*>(w.data.data());
-  Tensor q;
-  q.kind = w.kind;
-  q.layer = w.layer;
-  q.dtype = kI8;
-  q.shape = w.shape;
-  q.data.resize(size_t{rows} * cols);
-  std::vector<float> scales(per_channel ? rows : 1, 0.f);
-  for (uint32_t r = 0; r < rows; ++r)
-    for (uint32_t c = 0; c < cols; ++c) {
-      float& s = scales[per_channel ? r : 0];
-      s = std::max(s, std::fabs(f[size_t{r} * cols + c]) / 127.f);
-    }
-  for (float& s : scales)
-    if (!(s > 0.f)) s = 1.f;
-  for (uint32_t r = 0; r < rows; ++r)
-    for (uint32_t c = 0; c < cols; ++c) {
-      const float v = std::nearbyint(f[size_t{r} * cols + c] / scales[per_channel ? r : 0]);
-      q.data[size_t{r} * cols + c] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(v, -127.f, 127.f)));
-    }
-  if (per_channel) {
-    Tensor s;
-    s.kind = kChannelScales;
-    s.layer = w.layer;
-    s.shape = {rows};
-    s.data = as_bytes(scales);
-    q.scale_tensor = static_cast<int32_t>(out->size());
-    out->push_back(std::move(s));
-  } else {
-    q.scale = scales[0];
-  }
-  out->push_back(std::move(q));
-}
-
-bool is_matrix_kind(uint32_t kind) {
-  return kind != kRmsAtt && kind != kRmsFfn && kind != kRmsFinal && kind != kChannelScales;
-}
-
 Section act_quant_section(const ModelConfig& c) {
   ActQuantHeader h{};
   h.n_layers = c.n_layers;
@@ -171,11 +131,7 @@ Llama2cModel synthetic_weights(const SyntheticOptions& o) {
 
 std::vector<uint8_t> synthetic_sqm(const SyntheticOptions& o) {
   Llama2cModel m = synthetic_weights(o);
-  if (o.int8) {
-    const std::vector<Tensor> fp32 = m.tensors;
-    for (const Tensor& t : fp32)
-      if (is_matrix_kind(t.kind)) quantize_into(t, &m.tensors, o.per_channel);
-  }
+  if (o.int8) add_int8_weights(&m.tensors, o.per_channel ? Granularity::kChannel : Granularity::kTensor, false);
   std::vector<Section> sections;
   sections.push_back(config_section(m.config));
   Section table, data;
