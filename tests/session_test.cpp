@@ -223,6 +223,25 @@ TEST(SessionFp32, ArenaOneByteShortIsRejected) {
   EXPECT_EQ(s.decode(1), Status::kOk);
 }
 
+// A long context of a small model: 4 layers x 2^20 positions x 256 floats of
+// K and V = 8 GiB, which a 32-bit target cannot address (the Arm jobs run
+// this branch) and a 64-bit one plans without wrapping.
+TEST(SessionFp32, PlanBeyondTheAddressSpaceIsTooLarge) {
+  host::SyntheticOptions o;
+  o.config = host::synthetic_config(256, 8, 4, 1, 1, 3, 1u << 20, true);
+  test::LoadedModel lm;
+  test::load_copy(host::synthetic_sqm(o), &lm);
+  ASSERT_EQ(lm.status, Status::kOk);
+  size_t need = 0;
+  const Status st = Session::required_bytes(lm.model, SessionOptions(), &need);
+  if (sizeof(size_t) == 4) {
+    EXPECT_EQ(st, Status::kTooLarge);
+  } else {
+    ASSERT_EQ(st, Status::kOk);
+    EXPECT_GE(uint64_t{need}, uint64_t{8} << 30);
+  }
+}
+
 TEST(SessionFp32, RequiredBytesGrowsWithContextByTheKvCache) {
   test::LoadedModel lm;
   test::load_copy(test::stories260k_sqm(), &lm);
