@@ -43,4 +43,9 @@ if [ "$(uname -m)" = x86_64 ]; then
     build/test-avx512vnni/tests/sinkq_tests --gtest_filter='KernelsEquivalence.*:KernelFamily.*'
   fi
 fi
+# libFuzzer over the loader, the tokenizer and the converter's readers, from
+# generated seeds, 10^5 executions in all (fuzz/CMakeLists.txt), about 3 min.
+run_job "fuzz (libFuzzer, ASan + UBSan)" build/test-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DSINKQ_FUZZ=ON -DSINKQ_BUILD_TESTS=OFF \
+  -DSINKQ_KERNELS=ref
 echo "=== all test jobs passed"
