@@ -67,5 +67,10 @@ else()
   message(FATAL_ERROR "sinkq: unknown kernel family '${SINKQ_KERNELS}'")
 endif()
 
+# Families without their own packed KV-cache kernels use the reference ones.
+if(NOT SINKQ_KERNEL_HAS_PACKED)
+  list(APPEND SINKQ_KERNEL_SOURCES ${CMAKE_SOURCE_DIR}/lib/src/kernels_packed_ref.cpp)
+endif()
+
 set(SINKQ_KERNEL_FAMILY "${_family}")
 message(STATUS "sinkq: kernel family ${SINKQ_KERNEL_FAMILY}")
