@@ -29,15 +29,6 @@ void dequantize_s32_f32_ch(const int32_t* acc, float* y, uint32_t n, float scale
 void requantize_s32_s8(const int32_t* acc, int8_t* out, uint32_t n, FixedPointMultiplier m) {
   ref::requantize_s32_s8(acc, out, n, m);
 }
-float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first, uint32_t n) {
-  return ref::dot_f32_packed(a, r, first, n);
-}
-void axpy_f32_packed(float* y, float a, const PackedRow& r, uint32_t first, uint32_t n) {
-  ref::axpy_f32_packed(y, a, r, first, n);
-}
-void dequantize_packed_f32(const PackedRow& r, uint32_t first, uint32_t n, float* out) {
-  ref::dequantize_packed_f32(r, first, n, out);
-}
 
 }  // namespace kernels
 }  // namespace sinkq
