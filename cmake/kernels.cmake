@@ -1,16 +1,75 @@
 # Resolves SINKQ_KERNELS to one family and the compile flags its sources need.
-# Sets SINKQ_KERNEL_FAMILY, SINKQ_KERNEL_SOURCES and SINKQ_KERNEL_FLAGS.
+# Sets SINKQ_KERNEL_FAMILY, SINKQ_KERNEL_SOURCES and SINKQ_KERNEL_FLAGS (the
+# flags apply to the family's sources only, see lib/CMakeLists.txt).
+include(CheckCXXSourceCompiles)
+
+# True when `condition` (a preprocessor expression) holds for the target under
+# the current compiler flags, e.g. "defined(__AVX2__)". `extra_flags` are
+# added for this check only.
+function(sinkq_target_has var condition extra_flags)
+  set(CMAKE_REQUIRED_FLAGS "${extra_flags}")
+  set(CMAKE_REQUIRED_QUIET ON)
+  set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)  # no link: bare-metal targets too
+  check_cxx_source_compiles("#if !(${condition})\n#error no\n#endif\nint sinkq_probe;\n" ${var})
+endfunction()
+
 set(_family "${SINKQ_KERNELS}")
+if(_family STREQUAL "auto")
+  # The most capable family the target's predefined macros allow, decided at
+  # build time (no runtime probing): a toolchain or CMAKE_CXX_FLAGS with
+  # -mavx2 or -march=... chooses; the first match below wins.
+  sinkq_target_has(SINKQ_TARGET_AVX512VNNI
+    "defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512F__)" "")
+  sinkq_target_has(SINKQ_TARGET_AVX2 "defined(__AVX2__)" "")
+  if(SINKQ_TARGET_AVX512VNNI)
+    set(_family "avx512vnni")
+  elseif(SINKQ_TARGET_AVX2)
+    set(_family "avx2")
+  endif()
+endif()
+if(_family STREQUAL "auto" AND NOT CMAKE_CROSSCOMPILING
+   AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  # A native x86-64 build without -m flags: use what the build machine's CPU
+  # has (-march=native as the compiler sees it). The binaries then need that
+  # CPU; choose SINKQ_KERNELS explicitly to build for other machines.
+  sinkq_target_has(SINKQ_NATIVE_AVX512VNNI
+    "defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512F__)" "-march=native")
+  sinkq_target_has(SINKQ_NATIVE_AVX2 "defined(__AVX2__)" "-march=native")
+  if(SINKQ_NATIVE_AVX512VNNI)
+    set(_family "avx512vnni")
+  elseif(SINKQ_NATIVE_AVX2)
+    set(_family "avx2")
+  endif()
+endif()
 if(_family STREQUAL "auto")
   set(_family "ref")
 endif()
 
 set(SINKQ_KERNEL_SOURCES "")
 set(SINKQ_KERNEL_FLAGS "")
+set(_x86 ${CMAKE_SOURCE_DIR}/kernels_x86)
 if(_family STREQUAL "ref")
   list(APPEND SINKQ_KERNEL_SOURCES ${CMAKE_SOURCE_DIR}/lib/src/kernels_ref_family.cpp)
+elseif(_family STREQUAL "avx2" OR _family STREQUAL "avx512vnni")
+  if(NOT CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i.86|x86)$")
+    message(FATAL_ERROR "sinkq: kernel family '${_family}' needs an x86 target "
+                        "(CMAKE_SYSTEM_PROCESSOR is '${CMAKE_SYSTEM_PROCESSOR}')")
+  endif()
+  list(APPEND SINKQ_KERNEL_SOURCES ${_x86}/avx2_float.cpp ${_x86}/avx2_elementwise.cpp)
+  if(_family STREQUAL "avx2")
+    list(APPEND SINKQ_KERNEL_SOURCES ${_x86}/avx2_gemm_s8.cpp)
+    set(SINKQ_KERNEL_FLAGS -mavx2)
+  else()
+    list(APPEND SINKQ_KERNEL_SOURCES ${_x86}/avx512vnni_gemm_s8.cpp)
+    set(SINKQ_KERNEL_FLAGS -mavx512f -mavx512bw -mavx512vnni)
+  endif()
 else()
   message(FATAL_ERROR "sinkq: unknown kernel family '${SINKQ_KERNELS}'")
+endif()
+
+# Families without their own packed KV-cache kernels use the reference ones.
+if(NOT SINKQ_KERNEL_HAS_PACKED)
+  list(APPEND SINKQ_KERNEL_SOURCES ${CMAKE_SOURCE_DIR}/lib/src/kernels_packed_ref.cpp)
 endif()
 
 set(SINKQ_KERNEL_FAMILY "${_family}")

@@ -23,6 +23,26 @@ run_job() {  # name, build dir, extra cmake args...
 run_job "host, reference kernels" build/test-ref -DCMAKE_BUILD_TYPE=Release -DSINKQ_KERNELS=ref
 run_job "host, ASan + UBSan" build/test-asan -DCMAKE_BUILD_TYPE=Debug -DSINKQ_SANITIZE=ON \
   -DSINKQ_KERNELS=ref
+# x86 SIMD families (about 1.5 minutes together on 2 cores): the AVX2 build
+# runs the whole suite and must print the reference build's digests; the
+# AVX-512 VNNI build is compiled, and its equivalence tests run where the CPU
+# has the instructions (they skip loudly elsewhere; so would everything else).
+if [ "$(uname -m)" = x86_64 ]; then
+  run_job "host, avx2 kernels" build/test-avx2 -DCMAKE_BUILD_TYPE=Release -DSINKQ_KERNELS=avx2
+  echo "=== digests: reference kernels vs avx2 kernels"
+  scripts/digest_check.sh build/test-ref build/test-avx2
+  if grep -q avx512_vnni /proc/cpuinfo && grep -q avx512bw /proc/cpuinfo; then
+    run_job "host, avx512vnni kernels" build/test-avx512vnni -DCMAKE_BUILD_TYPE=Release \
+      -DSINKQ_KERNELS=avx512vnni
+    scripts/digest_check.sh build/test-ref build/test-avx512vnni
+  else
+    echo "=== host, avx512vnni kernels: compile only, this CPU lacks AVX-512 VNNI"
+    cmake -S . -B build/test-avx512vnni -DSINKQ_SHARED_DIR="$SHARED" -DSINKQ_BUILD_BENCH=OFF \
+      -DCMAKE_BUILD_TYPE=Release -DSINKQ_KERNELS=avx512vnni >/dev/null
+    cmake --build build/test-avx512vnni -j"$JOBS"
+    build/test-avx512vnni/tests/sinkq_tests --gtest_filter='KernelsEquivalence.*:KernelFamily.*'
+  fi
+fi
 # libFuzzer over the loader, the tokenizer and the converter's readers, from
 # generated seeds, 10^5 executions in all (fuzz/CMakeLists.txt), about 3 min.
 run_job "fuzz (libFuzzer, ASan + UBSan)" build/test-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \

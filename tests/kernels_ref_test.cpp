@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "half_ref.h"
+
 namespace sinkq {
 namespace {
 
@@ -113,6 +115,66 @@ TEST(RefKernels, RequantizeMatchesRoundedRealProduct) {
   EXPECT_EQ(out[0], 127);
   EXPECT_EQ(out[1], -128);
   EXPECT_EQ(out[2], 3);  // 2.5 rounds half away from zero
+}
+
+// A packed row built bit by bit (independently of the library's packing),
+// with random codes and random finite fp16 (scale, min) pairs.
+struct TestRow {
+  std::vector<uint32_t> codes;
+  std::vector<uint8_t> bytes;
+  std::vector<uint16_t> params;
+  PackedRow row;
+};
+
+float half_to_float(uint16_t h) { return static_cast<float>(test::half_value(h)); }
+
+void make_row(uint32_t n, uint32_t bits, uint32_t group, std::mt19937* rng, TestRow* t) {
+  t->codes.resize(n);
+  t->bytes.assign((n * bits + 7) / 8, 0);
+  for (uint32_t j = 0; j < n; ++j) {
+    t->codes[j] = (*rng)() % (1u << bits);
+    for (uint32_t b = 0; b < bits; ++b)
+      if (t->codes[j] >> b & 1) t->bytes[(j * bits + b) / 8] |= uint8_t(1u << ((j * bits + b) % 8));
+  }
+  t->params.resize(2 * ((n + group - 1) / group));
+  for (auto& p : t->params) p = static_cast<uint16_t>((*rng)() % 0x7C00) | ((*rng)() & 1 ? 0x8000 : 0);
+  for (size_t i = 0; i < t->params.size(); i += 2) t->params[i] &= 0x3FFF;  // positive scale < 2
+  t->row.codes = t->bytes.data();
+  t->row.params = t->params.data();
+  t->row.bits = bits;
+  t->row.group = group;
+}
+
+TEST(RefKernels, PackedKernelsDequantizeThenFollowTheFloatOrder) {
+  std::mt19937 rng(4);
+  std::normal_distribution<float> d;
+  for (uint32_t bits : {2u, 3u, 4u, 8u}) {
+    for (uint32_t group : {1u, 4u, 8u, 64u}) {
+      TestRow t;
+      make_row(64, bits, group, &rng, &t);
+      for (uint32_t first : {0u, 3u, 8u}) {
+        for (uint32_t n : {1u, 8u, 15u, 16u, 17u, 40u}) {
+          std::vector<float> want(n), got(n), a(n), y(n), y_want(n);
+          for (uint32_t i = 0; i < n; ++i) {
+            const uint32_t j = first + i, g = j / group;
+            const float scale = half_to_float(t.params[2 * g]), min = half_to_float(t.params[2 * g + 1]);
+            want[i] = static_cast<float>(t.codes[j]) * scale + min;
+            a[i] = d(rng);
+            y[i] = d(rng);
+          }
+          ref::dequantize_packed_f32(t.row, first, n, got.data());
+          for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(got[i], want[i]) << bits << " " << i;
+          // Bit-exact against the float dot over the dequantized vector.
+          const float dot = ref::dot_f32_packed(a.data(), t.row, first, n);
+          EXPECT_EQ(dot, ref::dot_f32(a.data(), want.data(), n)) << bits << " " << n;
+          const float w = d(rng);
+          for (uint32_t i = 0; i < n; ++i) y_want[i] = y[i] + w * want[i];
+          ref::axpy_f32_packed(y.data(), w, t.row, first, n);
+          for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(y[i], y_want[i]);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -77,6 +77,15 @@ int main(int argc, char** argv) {
             s.prefill(ids, n) == sinkq::Status::kOk;
   sinkq::Sampler sampler(0.8f, 7);
   for (int i = 0; ok && i < 32; ++i) ok = s.decode(sampler.sample(s.logits(), 512)) == sinkq::Status::kOk;
+  // Again with a 3-bit KV cache and a sink table.
+  opt.kv.bits = 3;
+  opt.kv.key_block = 16;
+  opt.kv.sinks = sinkq::SinkPolicy::kPreserveFirstN;
+  opt.kv.preserve_first = 1;
+  opt.kv.sink_slots = 2;
+  ok = ok && s.init(model, opt, g_arena, sizeof g_arena) == sinkq::Status::kOk &&
+       s.prefill(ids, n) == sinkq::Status::kOk;
+  for (int i = 0; ok && i < 32; ++i) ok = s.decode(sampler.sample(s.logits(), 512)) == sinkq::Status::kOk;
   g_armed = false;
 
   if (!ok) {

@@ -47,6 +47,7 @@ int cmd_generate(int argc, char** argv);
 int cmd_perplexity(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_digest(int argc, char** argv);
+int cmd_sinks(int argc, char** argv);
 int cmd_calibrate(int argc, char** argv);
 int cmd_stats(int argc, char** argv);
 

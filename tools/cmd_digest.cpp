@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "host/io.h"
+#include "kv_args.h"
 #include "sinkq/format.h"
 #include "sinkq/sampler.h"
 #include "sinkq/tokenizer.h"
@@ -14,7 +15,7 @@ namespace cli {
 
 int cmd_digest(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier", "batch"}))
+  if (!a.parse(argc, argv, with_kv_keys({"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier", "batch"})))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -23,6 +24,8 @@ int cmd_digest(int argc, char** argv) {
   opt.context = static_cast<uint32_t>(a.integer("context", 0));
   opt.batch = static_cast<uint32_t>(a.integer("batch", 8));
   if (!parse_precision(a, &opt)) return 1;
+  const std::string kv_err = parse_kv_options(a, &opt.kv);
+  if (!kv_err.empty()) return fail(kv_err);
   Tokenizer tok;
   tok.init(model);
   const std::string prompt = a.str("prompt", "Once upon a time");

@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "host/io.h"
+#include "kv_args.h"
 #include "sinkq/sampler.h"
 #include "sinkq/tokenizer.h"
 
@@ -11,7 +12,7 @@ namespace cli {
 
 int cmd_generate(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier"}))
+  if (!a.parse(argc, argv, with_kv_keys({"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier"})))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -19,6 +20,8 @@ int cmd_generate(int argc, char** argv) {
   SessionOptions opt;
   opt.context = static_cast<uint32_t>(a.integer("context", 0));
   if (!parse_precision(a, &opt)) return 1;
+  const std::string kv_err = parse_kv_options(a, &opt.kv);
+  if (!kv_err.empty()) return fail(kv_err);
   const long long steps = a.integer("steps", 256);
   const double temp = a.real("temp", 0.0);
   const long long seed = a.integer("seed", 42);

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "host/io.h"
 #include "host/text_eval.h"
+#include "kv_args.h"
 #include "sinkq/tokenizer.h"
 
 namespace sinkq {
@@ -12,7 +13,7 @@ namespace cli {
 
 int cmd_perplexity(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"model", "text", "ctx", "offset", "bytes", "half", "quant", "classifier", "batch"}))
+  if (!a.parse(argc, argv, with_kv_keys({"model", "text", "ctx", "offset", "bytes", "half", "quant", "classifier", "batch"})))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -28,6 +29,8 @@ int cmd_perplexity(int argc, char** argv) {
   SessionOptions opt;
   if (!parse_precision(a, &opt)) return 1;
   opt.batch = static_cast<uint32_t>(a.integer("batch", 16));
+  err = parse_kv_options(a, &opt.kv);
+  if (!err.empty()) return fail(err);
   const long long ctx = a.integer("ctx", model.config().max_seq_len);
   if (ctx < 2 || ctx > model.config().max_seq_len)
     return fail("--ctx must be in [2, " + std::to_string(model.config().max_seq_len) + "]");
@@ -38,6 +41,8 @@ int cmd_perplexity(int argc, char** argv) {
   if (!err.empty()) return fail(err);
   std::printf("tokens evaluated: %zu\nwindows: %zu of %lld tokens\nmean NLL: %.6f\nperplexity: %.4f\n",
               r.tokens, r.windows, ctx, r.mean_nll, std::exp(r.mean_nll));
+  std::printf("kv: %s, %zu bytes/token\n", describe_kv(opt.kv).c_str(),
+              kv_bytes_per_token(model.config().n_layers, model.config().kv_dim, opt.kv));
   std::fprintf(stderr, "%.1f tok/s (%s kernels)\n", r.tokens / (r.seconds + 1e-12),
                SINKQ_KERNEL_FAMILY_NAME);
   return 0;

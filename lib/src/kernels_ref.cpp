@@ -1,6 +1,8 @@
 // Portable reference kernels: the oracle every SIMD family is tested against.
 #include "sinkq/kernels.h"
 
+#include "half.h"
+#include "kv_quant.h"
 #include "mathx.h"
 
 namespace sinkq {
@@ -95,6 +97,54 @@ void requantize_s32_s8(const int32_t* acc, int8_t* out, uint32_t n, FixedPointMu
     v = v > 127 ? 127 : (v < -128 ? -128 : v);
     out[i] = static_cast<int8_t>(v);
   }
+}
+
+namespace {
+// Dequantizes elements [first, first + n) of r, converting each group's
+// fp16 pair once.
+void unpack(const PackedRow& r, uint32_t first, uint32_t n, float* out) {
+  if (n == 0) return;  // first may be one past the row: read no parameters
+  uint32_t group = first / r.group, left = r.group - first % r.group;
+  float scale = half::to_f32(r.params[2 * group]), min = half::to_f32(r.params[2 * group + 1]);
+  for (uint32_t i = 0; i < n; ++i, --left) {
+    if (left == 0) {
+      ++group;
+      left = r.group;
+      scale = half::to_f32(r.params[2 * group]);
+      min = half::to_f32(r.params[2 * group + 1]);
+    }
+    out[i] = static_cast<float>(kvq::get_code(r.codes, first + i, r.bits)) * scale + min;
+  }
+}
+}  // namespace
+
+float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first, uint32_t n) {
+  float s[16] = {0.f}, x[16];
+  const uint32_t body = n & ~15u;
+  for (uint32_t j = 0; j < body; j += 16) {
+    unpack(r, first + j, 16, x);
+    for (uint32_t i = 0; i < 16; ++i) s[i] = s[i] + a[j + i] * x[i];
+  }
+  for (uint32_t i = 0; i < 8; ++i) s[i] = s[i] + s[i + 8];
+  for (uint32_t i = 0; i < 4; ++i) s[i] = s[i] + s[i + 4];
+  for (uint32_t i = 0; i < 2; ++i) s[i] = s[i] + s[i + 2];
+  float out = s[0] + s[1];
+  if (n > body) unpack(r, first + body, n - body, x);  // the tail is shorter than 16
+  for (uint32_t j = body; j < n; ++j) out = out + a[j] * x[j - body];
+  return out;
+}
+
+void axpy_f32_packed(float* y, float a, const PackedRow& r, uint32_t first, uint32_t n) {
+  float x[16];
+  for (uint32_t j = 0; j < n; j += 16) {
+    const uint32_t m = n - j < 16 ? n - j : 16;
+    unpack(r, first + j, m, x);
+    for (uint32_t i = 0; i < m; ++i) y[j + i] = y[j + i] + a * x[i];
+  }
+}
+
+void dequantize_packed_f32(const PackedRow& r, uint32_t first, uint32_t n, float* out) {
+  unpack(r, first, n, out);
 }
 
 }  // namespace ref

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mathx.h"
+#include "sink_predictor.h"
 #include "sinkq/quant.h"
 
 namespace sinkq {
@@ -336,6 +337,14 @@ Status Model::load(const void* bytes, size_t size, Model* out, const LoadOptions
   uint32_t aq_ver;
   if (m.section(kSectionActQuant, &aq, &aq_size, &aq_ver)) {
     st = validate_act_quant(m.config_, aq, aq_size, aq_ver, &m.act_scales_);
+    if (st != Status::kOk) return st;
+  }
+
+  const uint8_t* sinks;
+  uint64_t sinks_size;
+  uint32_t sinks_ver;
+  if (m.section(kSectionSinkPredictor, &sinks, &sinks_size, &sinks_ver)) {
+    st = validate_sink_predictor(m.config_, sinks, sinks_size, sinks_ver);
     if (st != Status::kOk) return st;
   }
 

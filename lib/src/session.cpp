@@ -4,7 +4,10 @@
 
 #include <string.h>
 
+#include <new>
+
 #include "arena.h"
+#include "kv_cache.h"
 #include "mathx.h"
 #include "sinkq/kernels.h"
 
@@ -83,9 +86,14 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   float* rs = a.take<float>(uint64_t{ctx} * (c.head_size / 2));
   section_end(&p.tables);
 
-  float* kc = a.take<float>(uint64_t{c.n_layers} * ctx * c.kv_dim);
-  float* vc = a.take<float>(uint64_t{c.n_layers} * ctx * c.kv_dim);
+  Status st = KvCache::check(model, o.kv);
+  if (st != Status::kOk) return st;
+  KvCache* kv_slot = a.take<KvCache>(1);
+  KvCache kv;
+  kv.plan_store(model, o.kv, ctx, b, &a);
   section_end(&p.kv_cache);
+  kv.plan_table(&a);
+  section_end(&p.sink_table);
 
   float* x = a.take<float>(uint64_t{b} * c.dim);
   float* xb = a.take<float>(uint64_t{b} * c.dim);
@@ -123,8 +131,7 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   layers_ = layers;
   rope_cos_ = rc;
   rope_sin_ = rs;
-  key_cache_ = kc;
-  value_cache_ = vc;
+  kv_ = new (kv_slot) KvCache(kv);
   x_ = x;
   xb_ = xb;
   xb2_ = xb2;
@@ -219,6 +226,7 @@ Status Session::init(const Model& model, const SessionOptions& options, void* ar
       rope_sin_[size_t{pos} * half + j] = static_cast<float>(s);
     }
   }
+  kv_->init(rope_cos_, rope_sin_);
   model_ = &model;
   return Status::kOk;
 }
@@ -228,24 +236,18 @@ void Session::attention(uint32_t l, uint32_t n) {
   const uint32_t hs = c.head_size;
   const uint32_t group = c.n_heads / c.n_kv_heads;
   const float scale = 1.f / mathx::sqrt_f32(static_cast<float>(hs));
-  const float* kl = key_cache_ + size_t{l} * ctx_ * c.kv_dim;
-  const float* vl = value_cache_ + size_t{l} * ctx_ * c.kv_dim;
   for (uint32_t t = 0; t < n; ++t) {
     const uint32_t pos = pos_ + t;
     for (uint32_t h = 0; h < c.n_heads; ++h) {
       const float* qh = q_ + size_t{t} * c.dim + h * hs;
       const uint32_t kvh = h / group;
-      for (uint32_t p = 0; p <= pos; ++p)
-        att_[p] = kernels::dot_f32(qh, kl + size_t{p} * c.kv_dim + kvh * hs, hs) * scale;
+      kv_->scores(l, kvh, qh, pos + 1, att_);
+      for (uint32_t p = 0; p <= pos; ++p) att_[p] = att_[p] * scale;
       softmax(att_, pos + 1);
       if (observer_) observer_->on_attention(l, h, pos, att_, pos + 1);
       float* out = xb_ + size_t{t} * c.dim + h * hs;
       for (uint32_t i = 0; i < hs; ++i) out[i] = 0.f;
-      for (uint32_t p = 0; p <= pos; ++p) {
-        const float* vp = vl + size_t{p} * c.kv_dim + kvh * hs;
-        const float a = att_[p];
-        for (uint32_t i = 0; i < hs; ++i) out[i] = out[i] + a * vp[i];
-      }
+      kv_->mix(l, kvh, att_, pos + 1, out);
     }
   }
 }
@@ -269,9 +271,7 @@ void Session::layer_forward(uint32_t l, uint32_t n) {
     const float* sr = rope_sin_ + size_t{pos} * half;
     rope(q_ + size_t{t} * dim, dim, c.head_size, cr, sr);
     rope(k_ + size_t{t} * kv_dim, kv_dim, c.head_size, cr, sr);
-    const size_t slot = (size_t{l} * ctx_ + pos) * kv_dim;
-    memcpy(key_cache_ + slot, k_ + size_t{t} * kv_dim, kv_dim * sizeof(float));
-    memcpy(value_cache_ + slot, v_ + size_t{t} * kv_dim, kv_dim * sizeof(float));
+    kv_->put(l, t, pos, k_ + size_t{t} * kv_dim, v_ + size_t{t} * kv_dim);
   }
   attention(l, n);
   if (observer_) observer_->on_site(l, kSiteAttnOut, xb_, n, dim, pos_);
@@ -294,6 +294,7 @@ void Session::layer_forward(uint32_t l, uint32_t n) {
   quantize_site(hb_, n, hidden, static_scale(l, kSiteFfnDown));
   project(w.w2, hb_, xb_, n);
   for (size_t i = 0; i < size_t{n} * dim; ++i) x_[i] = x_[i] + xb_[i];
+  kv_->after_layer(l, x_, n, pos_);
   if (observer_) observer_->on_residual(l, x_, n, dim, pos_);
 }
 
@@ -413,6 +414,44 @@ Status Session::prefill(const int32_t* tokens, size_t n) {
 }
 
 Status Session::decode(int32_t token) { return forward(&token, 1); }
+
+void Session::reset() {
+  pos_ = prefix_;
+  last_row_ = 0;
+  logits_valid_ = false;
+  if (kv_) kv_->reset();
+}
+
+Status Session::pin_prefix(uint32_t first_slot, uint32_t count, const float* const* k,
+                           const float* const* v) {
+  if (model_ == nullptr) return Status::kNotInitialized;
+  if (pos_ != 0 || count == 0 || count > ctx_) return Status::kInvalidArgument;
+  // Positions 0 .. count-1; a cushion is at most a few dozen tokens.
+  uint32_t positions[kMaxSinkSlots];
+  if (count > kMaxSinkSlots) return Status::kInvalidArgument;
+  for (uint32_t i = 0; i < count; ++i) positions[i] = i;
+  Status st = kv_->table().pin(first_slot, count, k, v, positions);
+  if (st != Status::kOk) return st;
+  prefix_ = count;
+  reset();
+  return Status::kOk;
+}
+
+void Session::unpin_prefix() {
+  if (kv_ == nullptr || prefix_ == 0) return;
+  for (uint32_t p = 0; p < prefix_; ++p) {
+    const uint8_t s = kv_->table().slot_of(p);
+    if (s != SinkTable::kNoSlot) kv_->table().unpin(s, 1);
+  }
+  prefix_ = 0;
+  reset();
+}
+
+int32_t Session::sink_slot(uint32_t pos) const {
+  if (kv_ == nullptr || pos >= ctx_) return -1;
+  const uint8_t s = kv_->table().slot_of(pos);
+  return s == SinkTable::kNoSlot ? -1 : s;
+}
 
 const float* Session::logits() const {
   return logits_valid_ ? logits_ + size_t{last_row_} * model_->config().vocab_size : nullptr;

@@ -17,6 +17,10 @@
 //   first floor(cols / 16) * 16 elements, reduced as s[i] += s[i + 8], then
 //   s[i] += s[i + 4], s[i] += s[i + 2], s[0] + s[1], and then the tail elements
 //   are added one by one in order. Multiplies and adds are separate (no FMA).
+// - Packed kernels (the low-bit KV cache) read a PackedRow: each element is
+//   dequantized as float(code) * scale + min, a multiply then an add, and then
+//   enters the same fixed order as the float kernels, so a packed dot product
+//   equals dot_f32 over the dequantized vector bit for bit.
 #ifndef SINKQ_KERNELS_H_
 #define SINKQ_KERNELS_H_
 
@@ -30,6 +34,18 @@ namespace sinkq {
 struct FixedPointMultiplier {
   int32_t multiplier = 0;
   int32_t shift = 0;
+};
+
+// A row of the low-bit KV cache. Element j is the code at bits
+// [j * bits, (j + 1) * bits) of a little-endian bit stream (bits 2, 3, 4 or 8:
+// bit 0 of the stream is bit 0 of codes[0]); it stands for
+// float(code) * scale + min, where scale and min are the fp16 values
+// params[2 * (j / group)] and params[2 * (j / group) + 1].
+struct PackedRow {
+  const uint8_t* codes = nullptr;
+  const uint16_t* params = nullptr;
+  uint32_t bits = 0;
+  uint32_t group = 1;
 };
 
 #define SINKQ_KERNEL_DECLS                                                          \
@@ -54,7 +70,16 @@ struct FixedPointMultiplier {
      -128, 127): gemmlowp's SaturatingRoundingDoublingHighMul followed by           \
      RoundingDivideByPOT (round half away from zero). */                            \
   void requantize_s32_s8(const int32_t* acc, int8_t* out, uint32_t n,               \
-                         FixedPointMultiplier m);
+                         FixedPointMultiplier m);                                   \
+  /* dot_f32(a, x) where x[i] is element first + i of r, dequantized. */            \
+  float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first,          \
+                       uint32_t n);                                                 \
+  /* y[i] = y[i] + a * x[i], x[i] as above (attention's value accumulation). */     \
+  void axpy_f32_packed(float* y, float a, const PackedRow& r, uint32_t first,        \
+                       uint32_t n);                                                 \
+  /* out[i] = x[i], x[i] as above. */                                                \
+  void dequantize_packed_f32(const PackedRow& r, uint32_t first, uint32_t n,          \
+                             float* out);
 
 namespace ref {
 SINKQ_KERNEL_DECLS

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sinkq/kv.h"
 #include "sinkq/model.h"
 #include "sinkq/quant.h"
 #include "sinkq/status.h"
@@ -30,6 +31,8 @@ struct SessionOptions {
   // otherwise only for the last token.
   bool all_logits = false;
   QuantMode quant = QuantMode::kFp32;
+  // KV cache bit width, grouping, sink policy and sink-table size (kv.h).
+  KvOptions kv;
   // In the W8A8 modes, run the classifier in int8 too (its input quantized
   // like a site, weights int8). Off: fp32 classifier weights, which the model
   // file must then contain.
@@ -39,6 +42,7 @@ struct SessionOptions {
 // Bytes needed, broken down by purpose.
 struct MemoryPlan {
   size_t kv_cache = 0;
+  size_t sink_table = 0;  // full-precision sink slots and the position map
   size_t activations = 0;
   size_t activations_int8 = 0;  // W8A8: quantized inputs, accumulators, row scales
   size_t logits = 0;
@@ -47,6 +51,7 @@ struct MemoryPlan {
 };
 
 struct LayerRefs;  // resolved weight pointers, one per layer (internal)
+class KvCache;     // the KV store and sink table (internal)
 
 // Inspection hooks for host tools (statistics, calibration, cushion search,
 // sink calibration). A session without an observer pays one null check per
@@ -106,10 +111,24 @@ class Session {
   uint32_t position() const { return pos_; }  // tokens in the context
   uint32_t context() const { return ctx_; }
   uint32_t vocab_size() const { return model_ ? model_->config().vocab_size : 0; }
-  void reset() { pos_ = 0; last_row_ = 0; logits_valid_ = false; }
+  // Starts a new sequence (after the pinned prefix, if any).
+  void reset();
   bool initialized() const { return model_ != nullptr; }
   const SessionOptions& options() const { return opt_; }
   void set_observer(Observer* o) { observer_ = o; }
+
+  // The prefix cushion: positions 0 .. count-1 take their K and V from
+  // external memory without copying (k[l], v[l]: count rows of kv_dim floats
+  // for layer l, keys after RoPE at those positions), held in sink-table
+  // slots [first_slot, first_slot + count). Needs an empty context; the
+  // session continues at position count, and reset() returns there.
+  // kInvalidArgument on a bad slot range, null pointers or a non-empty context.
+  Status pin_prefix(uint32_t first_slot, uint32_t count, const float* const* k,
+                    const float* const* v);
+  // Drops the pinned prefix and empties the context.
+  void unpin_prefix();
+  // The sink-table slot holding the token at pos, or -1.
+  int32_t sink_slot(uint32_t pos) const;
 
  private:
   Status plan(const Model& model, const SessionOptions& options, uint8_t* base,
@@ -130,8 +149,8 @@ class Session {
   bool logits_valid_ = false;
   const LayerRefs* layers_ = nullptr;
   // Arena views (sizes follow from the config and options).
-  float* key_cache_ = nullptr;    // [layers][ctx][kv_dim]
-  float* value_cache_ = nullptr;  // [layers][ctx][kv_dim]
+  KvCache* kv_ = nullptr;
+  uint32_t prefix_ = 0;           // pinned prefix length
   float* rope_cos_ = nullptr;     // [ctx][head_size / 2]
   float* rope_sin_ = nullptr;
   float* x_ = nullptr;            // [batch][dim] residual stream

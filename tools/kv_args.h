@@ -1,0 +1,28 @@
+// Command-line options of the KV cache, shared by the commands that run a
+// session: --kv-bits, --sinks, --sink-slots, --kv-key-block,
+// --kv-value-group, --kv-pre-rope.
+#ifndef SINKQ_TOOLS_KV_ARGS_H_
+#define SINKQ_TOOLS_KV_ARGS_H_
+
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "sinkq/kv.h"
+
+namespace sinkq {
+namespace cli {
+
+// A command's Args::parse keys plus the KV ones.
+std::vector<std::string> with_kv_keys(std::vector<std::string> keys);
+// Fills *o from the parsed arguments; returns an error message or "".
+std::string parse_kv_options(const Args& a, KvOptions* o);
+// "none", "pfn:N" or "kvsink".
+std::string parse_sink_policy(const std::string& s, KvOptions* o);
+// "4-bit KV, kvsink, 8 slots" etc., for reports.
+std::string describe_kv(const KvOptions& o);
+
+}  // namespace cli
+}  // namespace sinkq
+
+#endif  // SINKQ_TOOLS_KV_ARGS_H_
