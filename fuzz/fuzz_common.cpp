@@ -1,5 +1,6 @@
 #include "fuzz_common.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -47,7 +48,7 @@ namespace {
 
 bool all_finite(const float* x, uint32_t n) {
   for (uint32_t i = 0; i < n; ++i)
-    if (!(x[i] - x[i] == 0.f)) return false;
+    if (!std::isfinite(x[i])) return false;
   return true;
 }
 
