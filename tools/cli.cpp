@@ -106,5 +106,19 @@ bool parse_quant(const std::string& s, QuantMode* q) {
   return true;
 }
 
+bool parse_precision(const Args& a, SessionOptions* o) {
+  if (!parse_quant(a.str("quant", "fp32"), &o->quant)) {
+    fail("unknown --quant '" + a.str("quant") + "' (fp32, w8a8-static, w8a8-dyn-tensor, w8a8-dyn-token)");
+    return false;
+  }
+  const std::string cls = a.str("classifier", "int8");
+  if (cls != "int8" && cls != "fp32") {
+    fail("--classifier must be int8 or fp32");
+    return false;
+  }
+  o->classifier_int8 = cls == "int8";
+  return true;
+}
+
 }  // namespace cli
 }  // namespace sinkq

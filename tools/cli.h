@@ -36,6 +36,9 @@ bool open_model(const std::string& path, port::MappedFile* file, Model* model);
 
 // Parses --quant; returns false on an unknown name.
 bool parse_quant(const std::string& s, QuantMode* q);
+// Applies --quant and --classifier int8|fp32 to the options; false (after
+// printing why) on a bad value.
+bool parse_precision(const Args& a, SessionOptions* o);
 
 int fail(const std::string& msg);  // prints "sinkq: msg" to stderr, returns 1
 
@@ -44,6 +47,8 @@ int cmd_generate(int argc, char** argv);
 int cmd_perplexity(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_digest(int argc, char** argv);
+int cmd_calibrate(int argc, char** argv);
+int cmd_stats(int argc, char** argv);
 
 }  // namespace cli
 }  // namespace sinkq

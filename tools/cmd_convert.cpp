@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "host/io.h"
 #include "host/llama2c.h"
+#include "host/quantize.h"
 
 #include <cstdio>
 
@@ -9,7 +10,16 @@ namespace cli {
 
 int cmd_convert(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"checkpoint", "tokenizer", "out"})) return fail(a.error());
+  if (!a.parse(argc, argv, {"checkpoint", "tokenizer", "out", "weights", "granularity"}))
+    return fail(a.error());
+  // fp32: the reference only; int8: int8 matrices only (smallest, for flash);
+  // both: one file serving every --quant mode.
+  const std::string weights = a.str("weights", "both");
+  if (weights != "fp32" && weights != "int8" && weights != "both")
+    return fail("--weights must be fp32, int8 or both");
+  host::Granularity gran;
+  if (!host::parse_granularity(a.str("granularity", "tensor"), &gran))
+    return fail("--granularity must be tensor or channel");
   const std::string ckpt = a.str("checkpoint"), tok = a.str("tokenizer"), out = a.str("out");
   if (ckpt.empty() || tok.empty() || out.empty())
     return fail("convert needs --checkpoint, --tokenizer and --out");
@@ -22,6 +32,7 @@ int cmd_convert(int argc, char** argv) {
   host::Llama2cVocab v;
   err = host::read_llama2c_tokenizer(tb, m.config.vocab_size, &v);
   if (!err.empty()) return fail(tok + ": " + err);
+  if (weights != "fp32") host::add_int8_weights(&m.tensors, gran, weights == "int8");
   const std::vector<uint8_t> bytes = host::build_sqm(m, v);
   // Prove the result loads before writing it.
   host::AlignedBuffer buf(bytes);
@@ -30,9 +41,9 @@ int cmd_convert(int argc, char** argv) {
   if (st != Status::kOk) return fail(std::string("converted model does not load: ") + status_message(st));
   if (!host::write_file(out, bytes)) return fail("cannot write '" + out + "'");
   const ModelConfig& c = m.config;
-  std::printf("wrote %s: %zu bytes, dim %u, hidden %u, layers %u, heads %u/%u, vocab %u, seq %u, %s classifier\n",
+  std::printf("wrote %s: %zu bytes, dim %u, hidden %u, layers %u, heads %u/%u, vocab %u, seq %u, %s classifier, weights %s\n",
               out.c_str(), bytes.size(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
-              c.vocab_size, c.max_seq_len, c.shared_classifier ? "shared" : "separate");
+              c.vocab_size, c.max_seq_len, c.shared_classifier ? "shared" : "separate", weights.c_str());
   return 0;
 }
 

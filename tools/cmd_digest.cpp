@@ -14,7 +14,7 @@ namespace cli {
 
 int cmd_digest(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"model", "prompt", "steps", "temp", "seed", "context", "quant", "batch"}))
+  if (!a.parse(argc, argv, {"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier", "batch"}))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -22,7 +22,7 @@ int cmd_digest(int argc, char** argv) {
   SessionOptions opt;
   opt.context = static_cast<uint32_t>(a.integer("context", 0));
   opt.batch = static_cast<uint32_t>(a.integer("batch", 8));
-  if (!parse_quant(a.str("quant", "fp32"), &opt.quant)) return fail("unknown --quant");
+  if (!parse_precision(a, &opt)) return 1;
   Tokenizer tok;
   tok.init(model);
   const std::string prompt = a.str("prompt", "Once upon a time");

@@ -11,14 +11,14 @@ namespace cli {
 
 int cmd_generate(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"model", "prompt", "steps", "temp", "seed", "context", "quant"}))
+  if (!a.parse(argc, argv, {"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier"}))
     return fail(a.error());
   port::MappedFile file;
   Model model;
   if (!open_model(a.str("model"), &file, &model)) return 1;
   SessionOptions opt;
   opt.context = static_cast<uint32_t>(a.integer("context", 0));
-  if (!parse_quant(a.str("quant", "fp32"), &opt.quant)) return fail("unknown --quant");
+  if (!parse_precision(a, &opt)) return 1;
   const long long steps = a.integer("steps", 256);
   const double temp = a.real("temp", 0.0);
   const long long seed = a.integer("seed", 42);

@@ -7,7 +7,7 @@ namespace cli {
 
 int cmd_info(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"model", "context", "batch", "quant"})) return fail(a.error());
+  if (!a.parse(argc, argv, {"model", "context", "batch", "quant", "classifier"})) return fail(a.error());
   port::MappedFile file;
   Model model;
   if (!open_model(a.str("model"), &file, &model)) return 1;
@@ -19,7 +19,7 @@ int cmd_info(int argc, char** argv) {
   SessionOptions opt;
   opt.context = static_cast<uint32_t>(a.integer("context", 0));
   opt.batch = static_cast<uint32_t>(a.integer("batch", opt.batch));
-  if (!parse_quant(a.str("quant", "fp32"), &opt.quant)) return fail("unknown --quant");
+  if (!parse_precision(a, &opt)) return 1;
   size_t total = 0;
   MemoryPlan p;
   Status st = Session::required_bytes(model, opt, &total, &p);

@@ -12,7 +12,7 @@ namespace cli {
 
 int cmd_perplexity(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"model", "text", "ctx", "offset", "bytes", "half", "quant", "batch"}))
+  if (!a.parse(argc, argv, {"model", "text", "ctx", "offset", "bytes", "half", "quant", "classifier", "batch"}))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -26,7 +26,7 @@ int cmd_perplexity(int argc, char** argv) {
   if (!err.empty()) return fail(err);
 
   SessionOptions opt;
-  if (!parse_quant(a.str("quant", "fp32"), &opt.quant)) return fail("unknown --quant");
+  if (!parse_precision(a, &opt)) return 1;
   opt.batch = static_cast<uint32_t>(a.integer("batch", 16));
   const long long ctx = a.integer("ctx", model.config().max_seq_len);
   if (ctx < 2 || ctx > model.config().max_seq_len)

@@ -15,11 +15,15 @@ const char kUsage[] =
     "              [--context N] [--quant MODE]\n"
     "  perplexity  --model M.sqm --text FILE [--ctx N] [--offset B] [--bytes B]\n"
     "              [--half calib|eval] [--quant MODE]\n"
+    "  calibrate   --model M.sqm --text FILE [--half calib] [--ctx N]\n"
+    "              [--method max|percentile] [--percentile P] [--out M2.sqm]\n"
+    "  stats       --model M.sqm --text FILE [--half calib|eval] [--ctx N] [--quant MODE]\n"
     "  info        --model M.sqm [--context N] [--batch N] [--quant MODE]\n"
     "  digest      --model M.sqm [--prompt TEXT] [--steps N] [--temp T] [--seed S]\n"
     "              [--quant MODE]   (CRC of all logits and the sampled tokens)\n"
     "\n"
-    "MODE: fp32 (default)\n";
+    "MODE: fp32 (default) | w8a8-static | w8a8-dyn-tensor | w8a8-dyn-token\n"
+    "  with W8A8, --classifier int8 (default) | fp32 sets the classifier precision\n";
 
 }  // namespace
 
@@ -35,6 +39,8 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "perplexity")) return cmd_perplexity(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "digest")) return cmd_digest(argc - 2, argv + 2);
+  if (!std::strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 2, argv + 2);
+  if (!std::strcmp(cmd, "stats")) return cmd_stats(argc - 2, argv + 2);
   std::fprintf(stderr, "sinkq: unknown command '%s'\n\n%s", cmd, kUsage);
   return 2;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mathx.h"
+#include "sinkq/quant.h"
 
 namespace sinkq {
 
@@ -32,7 +33,7 @@ bool is_per_layer(uint32_t kind) {
     case kWcls:
       return false;
     default:
-      return true;  // kChannelScales follows the layer of its matrix
+      return true;
   }
 }
 
@@ -123,8 +124,11 @@ Status validate_tensors(const ModelConfig& c, const TensorEntry* t, uint32_t n,
     if (e.kind == 0 || e.kind >= kTensorKindEnd || dtype_size(e.dtype) == 0 ||
         (e.ndim != 1 && e.ndim != 2) || !all_zero(e.reserved, 2))
       return Status::kBadTensorTable;
-    if (is_per_layer(e.kind) ? e.layer >= c.n_layers : e.layer != kNoLayer)
-      return Status::kBadTensorTable;
+    // Channel scales belong to a matrix, global (embedding, classifier) or per layer.
+    const bool layer_ok = e.kind == kChannelScales ? (e.layer == kNoLayer || e.layer < c.n_layers)
+                          : is_per_layer(e.kind)   ? e.layer < c.n_layers
+                                                   : e.layer == kNoLayer;
+    if (!layer_ok) return Status::kBadTensorTable;
     uint64_t elems = 1;
     for (uint32_t d = 0; d < 4; ++d) {
       if (d < e.ndim) {
@@ -234,6 +238,23 @@ Status validate_vocab(const ModelConfig& c, const uint8_t* p, uint64_t size, uin
   return Status::kOk;
 }
 
+// Static activation scales: [n_layers][kSitesPerLayer] + classifier, finite, > 0.
+Status validate_act_quant(const ModelConfig& c, const uint8_t* p, uint64_t size,
+                          uint32_t version, const float** scales) {
+  if (version != 1 || size < sizeof(ActQuantHeader)) return Status::kBadQuantSection;
+  ActQuantHeader h;
+  memcpy(&h, p, sizeof h);
+  const uint64_t count = uint64_t{c.n_layers} * kSitesPerLayer + 1;
+  if (h.n_layers != c.n_layers || h.sites_per_layer != kSitesPerLayer ||
+      !all_zero(h.reserved, 10) || size != sizeof h + 4 * count)
+    return Status::kBadQuantSection;
+  const float* s = reinterpret_cast<const float*>(p + sizeof h);
+  for (uint64_t i = 0; i < count; ++i)
+    if (!mathx::is_finite(s[i]) || !(s[i] > 0.f)) return Status::kBadQuantSection;
+  *scales = s;
+  return Status::kOk;
+}
+
 }  // namespace
 
 Status Model::load(const void* bytes, size_t size, Model* out, const LoadOptions& options) {
@@ -302,6 +323,14 @@ Status Model::load(const void* bytes, size_t size, Model* out, const LoadOptions
 
   st = validate_vocab(m.config_, vocab, vocab_size, vocab_ver);
   if (st != Status::kOk) return st;
+
+  const uint8_t* aq;
+  uint64_t aq_size;
+  uint32_t aq_ver;
+  if (m.section(kSectionActQuant, &aq, &aq_size, &aq_ver)) {
+    st = validate_act_quant(m.config_, aq, aq_size, aq_ver, &m.act_scales_);
+    if (st != Status::kOk) return st;
+  }
 
   *out = m;
   return Status::kOk;

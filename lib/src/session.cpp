@@ -15,7 +15,7 @@ using namespace format;
 struct LayerRefs {
   const float* rms_att;
   const float* rms_ffn;
-  Matrix wq, wk, wv, wo, w1, w2, w3;
+  Matrix wq, wk, wv, wo, w1, w2, w3;  // fp32 or int8, as the quant mode runs
 };
 
 namespace {
@@ -50,9 +50,17 @@ void rope(float* x, uint32_t n, uint32_t head_size, const float* cos_row, const 
   }
 }
 
-// Y[n][rows] = X[n][cols] W^T with the fp32 weights.
-void linear(const Matrix& w, const float* X, float* Y, uint32_t n) {
-  kernels::gemm_f32(w.f32, X, Y, n, w.rows, w.cols);
+uint32_t max3(uint32_t a, uint32_t b, uint32_t c) {
+  const uint32_t m = a > b ? a : b;
+  return m > c ? m : c;
+}
+
+bool is_w8a8(QuantMode q) { return q != QuantMode::kFp32; }
+
+// The precision a matrix runs in under this session's options.
+uint32_t matrix_dtype(const SessionOptions& o) { return is_w8a8(o.quant) ? kI8 : kF32; }
+uint32_t classifier_dtype(const SessionOptions& o) {
+  return is_w8a8(o.quant) && o.classifier_int8 ? kI8 : kF32;
 }
 
 }  // namespace
@@ -90,7 +98,20 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   float* att = a.take<float>(ctx);
   section_end(&p.activations);
 
-  float* logits = a.take<float>(uint64_t{o.all_logits ? b : 1} * c.vocab_size);
+  int8_t* xq = nullptr;
+  int32_t* acc = nullptr;
+  float* row_scale = nullptr;
+  const uint32_t logit_rows = o.all_logits ? b : 1;
+  if (is_w8a8(o.quant)) {
+    xq = a.take<int8_t>(uint64_t{b} * (c.hidden_dim > c.dim ? c.hidden_dim : c.dim));
+    const uint64_t layer_acc = uint64_t{b} * max3(c.dim, c.hidden_dim, c.kv_dim);
+    const uint64_t logit_acc = uint64_t{logit_rows} * c.vocab_size;
+    acc = a.take<int32_t>(layer_acc > logit_acc ? layer_acc : logit_acc);
+    row_scale = a.take<float>(b);
+  }
+  section_end(&p.activations_int8);
+
+  float* logits = a.take<float>(uint64_t{logit_rows} * c.vocab_size);
   section_end(&p.logits);
 
   if (a.too_large()) return Status::kArenaTooSmall;
@@ -113,6 +134,9 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   hb_ = hb;
   hb2_ = hb2;
   att_ = att;
+  xq_ = xq;
+  acc_ = acc;
+  row_scale_ = row_scale;
   logits_ = logits;
   return Status::kOk;
 }
@@ -120,16 +144,21 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
 static Status check_options(const Model& model, const SessionOptions& o) {
   if (!model.loaded()) return Status::kNotInitialized;
   const ModelConfig& c = model.config();
-  if (o.context > c.max_seq_len || o.batch == 0 || o.batch > 4096)
+  if (o.context > c.max_seq_len || o.batch == 0 || o.batch > 4096 ||
+      static_cast<uint8_t>(o.quant) > static_cast<uint8_t>(QuantMode::kW8A8DynToken))
     return Status::kInvalidArgument;
-  if (o.quant != QuantMode::kFp32) return Status::kUnsupported;
-  // The fp32 path needs every matrix in fp32.
-  if (model.embedding(kF32).f32 == nullptr || model.classifier(kF32).f32 == nullptr)
-    return Status::kUnsupported;
+  // Every matrix must exist in the precision the mode runs it in.
+  const uint32_t dt = matrix_dtype(o);
+  const Status missing = dt == kI8 ? Status::kMissingQuantization : Status::kUnsupported;
+  if (model.embedding(dt).rows == 0) return missing;
+  if (model.classifier(classifier_dtype(o)).rows == 0)
+    return classifier_dtype(o) == kI8 ? Status::kMissingQuantization : Status::kUnsupported;
   static constexpr uint32_t kMatrices[] = {kWq, kWk, kWv, kWo, kW1, kW2, kW3};
   for (uint32_t l = 0; l < c.n_layers; ++l)
     for (uint32_t kind : kMatrices)
-      if (model.matrix(kind, l, kF32).f32 == nullptr) return Status::kUnsupported;
+      if (model.matrix(kind, l, dt).rows == 0) return missing;
+  if (o.quant == QuantMode::kW8A8Static && model.activation_scales() == nullptr)
+    return Status::kMissingQuantization;
   return Status::kOk;
 }
 
@@ -161,19 +190,21 @@ Status Session::init(const Model& model, const SessionOptions& options, void* ar
   opt_ = options;
   ctx_ = options.context ? options.context : c.max_seq_len;
 
+  const uint32_t dt = matrix_dtype(options);
   LayerRefs* layers = const_cast<LayerRefs*>(layers_);
   for (uint32_t l = 0; l < c.n_layers; ++l) {
     LayerRefs& r = layers[l];
     r.rms_att = model.norm(kRmsAtt, l);
     r.rms_ffn = model.norm(kRmsFfn, l);
-    r.wq = model.matrix(kWq, l, kF32);
-    r.wk = model.matrix(kWk, l, kF32);
-    r.wv = model.matrix(kWv, l, kF32);
-    r.wo = model.matrix(kWo, l, kF32);
-    r.w1 = model.matrix(kW1, l, kF32);
-    r.w2 = model.matrix(kW2, l, kF32);
-    r.w3 = model.matrix(kW3, l, kF32);
+    r.wq = model.matrix(kWq, l, dt);
+    r.wk = model.matrix(kWk, l, dt);
+    r.wv = model.matrix(kWv, l, dt);
+    r.wo = model.matrix(kWo, l, dt);
+    r.w1 = model.matrix(kW1, l, dt);
+    r.w2 = model.matrix(kW2, l, dt);
+    r.w3 = model.matrix(kW3, l, dt);
   }
+  act_scales_ = model.activation_scales();
 
   // RoPE table: angle = pos * theta^(-2j / head_size), in double so that every
   // target computes the same floats.
@@ -228,9 +259,10 @@ void Session::layer_forward(uint32_t l, uint32_t n) {
   for (uint32_t t = 0; t < n; ++t)
     rmsnorm(xb_ + size_t{t} * dim, x_ + size_t{t} * dim, w.rms_att, dim, c.norm_eps);
   if (observer_) observer_->on_site(l, kSiteAttnIn, xb_, n, dim, pos_);
-  linear(w.wq, xb_, q_, n);
-  linear(w.wk, xb_, k_, n);
-  linear(w.wv, xb_, v_, n);
+  quantize_site(xb_, n, dim, static_scale(l, kSiteAttnIn));
+  project(w.wq, xb_, q_, n);
+  project(w.wk, xb_, k_, n);
+  project(w.wv, xb_, v_, n);
   for (uint32_t t = 0; t < n; ++t) {
     const uint32_t pos = pos_ + t;
     const float* cr = rope_cos_ + size_t{pos} * half;
@@ -243,23 +275,77 @@ void Session::layer_forward(uint32_t l, uint32_t n) {
   }
   attention(l, n);
   if (observer_) observer_->on_site(l, kSiteAttnOut, xb_, n, dim, pos_);
-  linear(w.wo, xb_, xb2_, n);
+  quantize_site(xb_, n, dim, static_scale(l, kSiteAttnOut));
+  project(w.wo, xb_, xb2_, n);
   for (size_t i = 0; i < size_t{n} * dim; ++i) x_[i] = x_[i] + xb2_[i];
 
   // Feed-forward block: w2(silu(w1 x) * w3 x).
   for (uint32_t t = 0; t < n; ++t)
     rmsnorm(xb_ + size_t{t} * dim, x_ + size_t{t} * dim, w.rms_ffn, dim, c.norm_eps);
   if (observer_) observer_->on_site(l, kSiteFfnIn, xb_, n, dim, pos_);
-  linear(w.w1, xb_, hb_, n);
-  linear(w.w3, xb_, hb2_, n);
+  quantize_site(xb_, n, dim, static_scale(l, kSiteFfnIn));
+  project(w.w1, xb_, hb_, n);
+  project(w.w3, xb_, hb2_, n);
   for (size_t i = 0; i < size_t{n} * hidden; ++i) {
     const float a = hb_[i];
     hb_[i] = (a / (1.f + mathx::exp_f32(-a))) * hb2_[i];
   }
   if (observer_) observer_->on_site(l, kSiteFfnDown, hb_, n, hidden, pos_);
-  linear(w.w2, hb_, xb_, n);
+  quantize_site(hb_, n, hidden, static_scale(l, kSiteFfnDown));
+  project(w.w2, hb_, xb_, n);
   for (size_t i = 0; i < size_t{n} * dim; ++i) x_[i] = x_[i] + xb_[i];
   if (observer_) observer_->on_residual(l, x_, n, dim, pos_);
+}
+
+// The calibrated scale of a site (layer == n_layers: the classifier input).
+float Session::static_scale(uint32_t layer, uint32_t site) const {
+  return act_scales_ ? act_scales_[layer * kSitesPerLayer + site] : 0.f;
+}
+
+// Quantizes the n rows entering a site into xq_ with the mode's scales: the
+// calibrated static scale, one scale for the whole call, or one per token.
+// A no-op in fp32 mode.
+void Session::quantize_site(const float* X, uint32_t n, uint32_t cols, float static_scale) {
+  if (!is_w8a8(opt_.quant)) return;
+  float s = static_scale;
+  if (opt_.quant == QuantMode::kW8A8DynTensor)
+    s = kernels::absmax_f32(X, n * cols) / 127.f;
+  for (uint32_t t = 0; t < n; ++t) {
+    const float* x = X + size_t{t} * cols;
+    if (opt_.quant == QuantMode::kW8A8DynToken) s = kernels::absmax_f32(x, cols) / 127.f;
+    if (!(s > 0.f)) s = 1.f;  // an all-zero input quantizes to zeros with any scale
+    row_scale_[t] = s;
+    kernels::quantize_f32_s8(x, xq_ + size_t{t} * cols, cols, 1.f / s);
+  }
+}
+
+// Y[n][rows] = X[n][cols] W^T. In W8A8 the input was quantized by
+// quantize_site(): int8 x int8 products accumulate exactly in int32 and are
+// dequantized once, y = acc * (s_x * s_w).
+void Session::project(const Matrix& w, const float* X, float* Y, uint32_t n) {
+  if (w.f32) {
+    kernels::gemm_f32(w.f32, X, Y, n, w.rows, w.cols);
+    return;
+  }
+  kernels::gemm_s8(w.i8, xq_, acc_, n, w.rows, w.cols);
+  for (uint32_t t = 0; t < n; ++t) {
+    const int32_t* acc = acc_ + size_t{t} * w.rows;
+    float* y = Y + size_t{t} * w.rows;
+    if (w.channel_scales)
+      kernels::dequantize_s32_f32_ch(acc, y, w.rows, row_scale_[t], w.channel_scales);
+    else
+      kernels::dequantize_s32_f32(acc, y, w.rows, row_scale_[t] * w.scale);
+  }
+}
+
+// Logits of n final-norm rows, in fp32 or int8 as the options say.
+void Session::classify(const float* X, uint32_t n, uint32_t first_pos) {
+  const ModelConfig& c = model_->config();
+  const Matrix cls = model_->classifier(classifier_dtype(opt_));
+  if (observer_) observer_->on_site(c.n_layers, kSiteClassifierIn, X, n, c.dim, first_pos);
+  if (cls.i8)
+    quantize_site(X, n, c.dim, static_scale(c.n_layers, 0));
+  project(cls, X, logits_, n);
 }
 
 Status Session::forward(const int32_t* tokens, uint32_t n) {
@@ -273,9 +359,20 @@ Status Session::forward(const int32_t* tokens, uint32_t n) {
       return Status::kTokenOutOfRange;
   if (n > ctx_ - pos_) return Status::kContextFull;
 
-  const Matrix emb = model_->embedding(kF32);
-  for (uint32_t t = 0; t < n; ++t)
-    memcpy(x_ + size_t{t} * c.dim, emb.f32 + size_t(tokens[t]) * c.dim, c.dim * sizeof(float));
+  // The embedding row, dequantized when the mode runs int8 (so an int8-only
+  // model file and one holding both precisions give the same result).
+  const Matrix emb = model_->embedding(matrix_dtype(opt_));
+  for (uint32_t t = 0; t < n; ++t) {
+    float* x = x_ + size_t{t} * c.dim;
+    const size_t row = static_cast<size_t>(tokens[t]);
+    if (emb.f32) {
+      memcpy(x, emb.f32 + row * c.dim, c.dim * sizeof(float));
+    } else {
+      const float s = emb.channel_scales ? emb.channel_scales[row] : emb.scale;
+      const int8_t* q = emb.i8 + row * c.dim;
+      for (uint32_t i = 0; i < c.dim; ++i) x[i] = static_cast<float>(q[i]) * s;
+    }
+  }
   for (uint32_t l = 0; l < c.n_layers; ++l) layer_forward(l, n);
 
   // Classifier on the final norm: every row with all_logits, else the last.
@@ -283,7 +380,7 @@ Status Session::forward(const int32_t* tokens, uint32_t n) {
   for (uint32_t t = first; t < n; ++t)
     rmsnorm(xb_ + size_t{t} * c.dim, x_ + size_t{t} * c.dim, model_->norm(kRmsFinal, kNoLayer),
             c.dim, c.norm_eps);
-  linear(model_->classifier(kF32), xb_ + size_t{first} * c.dim, logits_, n - first);
+  classify(xb_ + size_t{first} * c.dim, n - first, pos_ + first);
   last_row_ = n - 1 - first;
   pos_ += n;
   return Status::kOk;

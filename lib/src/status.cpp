@@ -37,6 +37,9 @@ const char* status_message(Status s) {
     case Status::kNotInitialized: return "session not initialized";
     case Status::kBadWeights: return "int8 weights out of [-127, 127] or invalid scale";
     case Status::kIoError: return "file could not be read or written";
+    case Status::kMissingQuantization:
+      return "the model lacks the int8 weights or activation scales this quantization mode needs "
+             "(convert with --weights int8|both, then run sinkq calibrate)";
   }
   return "unknown status";
 }

@@ -86,6 +86,10 @@ class Model {
   Matrix classifier(uint32_t dtype) const;
   Matrix embedding(uint32_t dtype) const;
 
+  // Static activation scales from the kSectionActQuant section:
+  // [n_layers][kSitesPerLayer] then the classifier-input scale; null if absent.
+  const float* activation_scales() const { return act_scales_; }
+
   const uint8_t* base() const { return base_; }
   size_t size() const { return size_; }
 
@@ -98,6 +102,7 @@ class Model {
   const format::TensorEntry* tensors_ = nullptr;
   uint32_t n_tensors_ = 0;
   const uint8_t* tensor_data_ = nullptr;
+  const float* act_scales_ = nullptr;
 };
 
 }  // namespace sinkq

@@ -13,6 +13,9 @@ enum Site : uint32_t {
   kSiteFfnIn = 2,    // RMSNorm output entering w1, w3
   kSiteFfnDown = 3,  // SwiGLU output entering w2
   kSitesPerLayer = 4,
+  // The final-norm output entering the classifier; reported with
+  // layer == n_layers.
+  kSiteClassifierIn = 4,
 };
 
 inline const char* site_name(uint32_t s) {
@@ -21,6 +24,7 @@ inline const char* site_name(uint32_t s) {
     case kSiteAttnOut: return "attn_out";
     case kSiteFfnIn: return "ffn_in";
     case kSiteFfnDown: return "ffn_down";
+    case kSiteClassifierIn: return "classifier_in";
     default: return "?";
   }
 }

@@ -30,12 +30,17 @@ struct SessionOptions {
   // otherwise only for the last token.
   bool all_logits = false;
   QuantMode quant = QuantMode::kFp32;
+  // In the W8A8 modes, run the classifier in int8 too (its input quantized
+  // like a site, weights int8). Off: fp32 classifier weights, which the model
+  // file must then contain.
+  bool classifier_int8 = true;
 };
 
 // Bytes needed, broken down by purpose.
 struct MemoryPlan {
   size_t kv_cache = 0;
   size_t activations = 0;
+  size_t activations_int8 = 0;  // W8A8: quantized inputs, accumulators, row scales
   size_t logits = 0;
   size_t tables = 0;  // RoPE tables, resolved weight pointers
   size_t total = 0;   // including alignment padding
@@ -103,6 +108,10 @@ class Session {
               size_t* bytes, MemoryPlan* plan);
   void layer_forward(uint32_t l, uint32_t n);
   void attention(uint32_t l, uint32_t n);
+  void quantize_site(const float* X, uint32_t n, uint32_t cols, float static_scale);
+  void project(const Matrix& w, const float* X, float* Y, uint32_t n);
+  void classify(const float* X, uint32_t n, uint32_t first_pos);
+  float static_scale(uint32_t layer, uint32_t site) const;
 
   const Model* model_ = nullptr;
   Observer* observer_ = nullptr;
@@ -126,6 +135,11 @@ class Session {
   float* hb2_ = nullptr;          // [batch][hidden]
   float* att_ = nullptr;          // [ctx] scores of one head
   float* logits_ = nullptr;       // [batch or 1][vocab]
+  // W8A8 only.
+  int8_t* xq_ = nullptr;          // [batch][max(dim, hidden)] quantized site input
+  int32_t* acc_ = nullptr;        // [batch][max(dim, hidden, vocab)] accumulators
+  float* row_scale_ = nullptr;    // [batch] activation scale of each row
+  const float* act_scales_ = nullptr;  // static scales [layers][sites] + classifier
 };
 
 }  // namespace sinkq
