@@ -18,13 +18,11 @@ if(CMAKE_CROSSCOMPILING AND SINKQ_QEMU)
     endif()
   endif()
   set(CMAKE_CROSSCOMPILING_EMULATOR ${SINKQ_QEMU} -cpu ${_cpu})
-  message(STATUS "sinkq: tests run under ${SINKQ_QEMU} -cpu ${_cpu}")
-endif()
-
-# <build>/run-emulated runs one of this build's programs the way its tests run:
-#   build/a64/run-emulated build/a64/tools/sinkq generate --model M.sqm
-if(CMAKE_CROSSCOMPILING AND SINKQ_QEMU)
   string(JOIN " " _cmd ${CMAKE_CROSSCOMPILING_EMULATOR})
+  message(STATUS "sinkq: tests run under ${_cmd}")
+
+  # <build>/run-emulated runs one of this build's programs the way its tests
+  # run: build/a64/run-emulated build/a64/tools/sinkq generate --model M.sqm
   file(WRITE ${CMAKE_BINARY_DIR}/run-emulated "#!/bin/sh\nexec ${_cmd} \"$@\"\n")
   file(CHMOD ${CMAKE_BINARY_DIR}/run-emulated
        PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ
