@@ -9,6 +9,7 @@
 #include <random>
 
 #include "host/sqm_writer.h"
+#include "host/synthetic.h"
 #include "test_util.h"
 
 namespace sinkq {
@@ -58,6 +59,13 @@ uint32_t tensor_index(std::vector<uint8_t>* b, uint32_t kind, uint32_t layer) {
 }
 
 const std::vector<uint8_t>& good() { return test::stories260k_sqm(); }
+
+uint32_t* vocab_sort_index(std::vector<uint8_t>* b) {
+  const SectionEntry* s = section_entry(b, kSectionVocab);
+  VocabHeader h;
+  std::memcpy(&h, b->data() + s->offset, sizeof h);
+  return reinterpret_cast<uint32_t*>(b->data() + s->offset + h.sorted_offset);
+}
 
 TEST(ModelLoad, AcceptsTheConvertedCheckpoint) {
   LoadedModel m;
@@ -207,6 +215,32 @@ TEST(ModelLoad, RejectsConfigThatDisagreesWithTensors) {
   EXPECT_EQ(load_bytes(b), Status::kTensorShapeMismatch);
 }
 
+// Each config field the tensors pin down, changed alone (CRC refreshed), is
+// caught by the check that sees the disagreement first.
+TEST(ModelLoad, RejectsEveryConfigFieldThatDisagreesWithTheTensors) {
+  struct Case {
+    const char* what;
+    void (*edit)(ConfigSection*);
+    Status expect;
+  };
+  const Case cases[] = {
+      {"more layers than the file has", [](ConfigSection* c) { c->n_layers = 6; }, Status::kMissingTensor},
+      {"fewer layers than the file has", [](ConfigSection* c) { c->n_layers = 4; }, Status::kBadTensorTable},
+      {"other dim", [](ConfigSection* c) { c->dim = 128; }, Status::kTensorShapeMismatch},
+      {"other hidden_dim", [](ConfigSection* c) { c->hidden_dim = 170; }, Status::kTensorShapeMismatch},
+      {"other kv heads", [](ConfigSection* c) { c->n_kv_heads = 8; }, Status::kTensorShapeMismatch},
+      {"other vocab size", [](ConfigSection* c) { c->vocab_size = 500; }, Status::kTensorShapeMismatch},
+      {"separate classifier missing", [](ConfigSection* c) { c->shared_classifier = 0; },
+       Status::kMissingTensor},
+  };
+  for (const Case& k : cases) {
+    std::vector<uint8_t> b = good();
+    k.edit(reinterpret_cast<ConfigSection*>(b.data() + section_entry(&b, kSectionConfig)->offset));
+    refresh_checksum(&b);
+    EXPECT_EQ(load_bytes(b), k.expect) << k.what;
+  }
+}
+
 TEST(ModelLoad, RejectsTensorOutsideTheDataSection) {
   std::vector<uint8_t> b = good();
   tensor_entry(&b, 3)->offset = section_entry(&b, kSectionTensorData)->size;
@@ -281,13 +315,53 @@ TEST(ModelLoad, RejectsInt8WeightsOutsideTheSymmetricRange) {
 
 TEST(ModelLoad, RejectsUnsortedVocabularyIndex) {
   std::vector<uint8_t> b = good();
-  const SectionEntry* s = section_entry(&b, kSectionVocab);
-  VocabHeader h;
-  std::memcpy(&h, b.data() + s->offset, sizeof h);
-  uint32_t* sorted = reinterpret_cast<uint32_t*>(b.data() + s->offset + h.sorted_offset);
+  uint32_t* sorted = vocab_sort_index(&b);
   std::swap(sorted[10], sorted[200]);
   refresh_checksum(&b);
   EXPECT_EQ(load_bytes(b), Status::kBadVocab);
+}
+
+// A sort index that repeats one id and drops another is still in order, but
+// binary search could never find the dropped piece.
+TEST(ModelLoad, RejectsVocabularyIndexThatIsNotAPermutation) {
+  std::vector<uint8_t> b = good();
+  uint32_t* sorted = vocab_sort_index(&b);
+  sorted[101] = sorted[100];
+  refresh_checksum(&b);
+  EXPECT_EQ(load_bytes(b), Status::kBadVocab);
+}
+
+TEST(ModelLoad, AcceptsRepeatedPiecesIndexedInIdOrder) {
+  host::Llama2cVocab v = test::stories260k_vocab();
+  v.pieces[300] = v.pieces[299];
+  EXPECT_EQ(load_bytes(host::build_sqm(test::stories260k_checkpoint(), v)), Status::kOk);
+}
+
+TEST(ModelLoad, AcceptsPerChannelInt8OnGlobalAndLayerMatrices) {
+  host::SyntheticOptions o;
+  o.config = host::synthetic_config(8, 16, 2, 2, 1, 32, 16, false);
+  o.int8 = true;
+  o.per_channel = true;
+  LoadedModel m;
+  test::load_copy(host::synthetic_sqm(o), &m);
+  ASSERT_EQ(m.status, Status::kOk);
+  EXPECT_NE(m.model.classifier(kI8).channel_scales, nullptr);
+  EXPECT_NE(m.model.matrix(kW2, 1, kI8).channel_scales, nullptr);
+}
+
+TEST(ModelLoad, RejectsChannelScalesThatAreNotPositive) {
+  host::SyntheticOptions o;
+  o.config = host::synthetic_config(8, 16, 1, 2, 1, 32, 16, true);
+  o.int8 = true;
+  o.per_channel = true;
+  for (float bad : {0.f, -0.5f}) {
+    std::vector<uint8_t> b = host::synthetic_sqm(o);
+    const uint32_t i = tensor_index(&b, kChannelScales, 0);
+    const uint64_t at = section_entry(&b, kSectionTensorData)->offset + tensor_entry(&b, i)->offset;
+    std::memcpy(b.data() + at + 4, &bad, 4);
+    refresh_checksum(&b);
+    EXPECT_EQ(load_bytes(b), Status::kBadWeights) << bad;
+  }
 }
 
 TEST(ModelLoad, RejectsVocabularyOfTheWrongSize) {

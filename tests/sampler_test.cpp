@@ -41,5 +41,24 @@ TEST(Sampler, SameSeedSameSequence) {
   EXPECT_TRUE(differs);
 }
 
+TEST(Sampler, NullOrEmptyLogitsGiveAnIdEveryDecoderRejects) {
+  const float logits[] = {1.f};
+  Sampler greedy(0.f, 1), warm(1.f, 1);
+  EXPECT_EQ(greedy.sample(logits, 0), -1);
+  EXPECT_EQ(warm.sample(logits, 0), -1);
+  EXPECT_EQ(greedy.sample(nullptr, 4), -1);
+  EXPECT_EQ(warm.sample(nullptr, 4), -1);
+}
+
+// 1 / 1e-40 overflows float: such a temperature is greedy, not a draw of the
+// last id (which 0 * inf = NaN in the cumulative sum would give).
+TEST(Sampler, TemperatureTooSmallToInvertIsGreedy) {
+  const float logits[] = {0.5f, 4.f, 1.f, -2.f};
+  for (float t : {1e-40f, 1e-45f}) {
+    Sampler s(t, 3);
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(s.sample(logits, 4), 1) << t;
+  }
+}
+
 }  // namespace
 }  // namespace sinkq

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "host/io.h"
+#include "host/synthetic.h"
 #include "reference_llama.h"
 #include "test_util.h"
 
@@ -103,18 +105,106 @@ TEST(SessionFp32, FullContextIsAnErrorNotAnOverflow) {
   EXPECT_EQ(s.session.decode(5), Status::kOk);
 }
 
-TEST(SessionFp32, TokenOutOfRangeIsRejectedBeforeAnyWork) {
+// stories260K in a fresh session.
+struct StoriesSession {
   test::LoadedModel lm;
-  test::load_copy(test::stories260k_sqm(), &lm);
   test::OwnedSession s;
-  SessionOptions opt;
-  opt.context = 16;
-  test::start_session(lm.model, opt, &s);
+  StoriesSession(uint32_t context, uint32_t batch, bool all_logits = false) {
+    test::load_copy(test::stories260k_sqm(), &lm);
+    SessionOptions opt;
+    opt.context = context;
+    opt.batch = batch;
+    opt.all_logits = all_logits;
+    test::start_session(lm.model, opt, &s);
+    EXPECT_EQ(s.status, Status::kOk);
+  }
+};
+
+TEST(SessionFp32, TokenOutOfRangeIsRejectedBeforeAnyWork) {
+  StoriesSession ss(16, 4);
+  Session& s = ss.s.session;
   const int32_t bad[] = {1, 42, 512};
-  EXPECT_EQ(s.session.prefill(bad, 3), Status::kTokenOutOfRange);
-  EXPECT_EQ(s.session.decode(-1), Status::kTokenOutOfRange);
+  const int32_t extremes[] = {INT32_MIN, INT32_MAX};
+  EXPECT_EQ(s.prefill(bad, 3), Status::kTokenOutOfRange);
+  EXPECT_EQ(s.forward(bad, 3), Status::kTokenOutOfRange);
+  EXPECT_EQ(s.decode(-1), Status::kTokenOutOfRange);
+  EXPECT_EQ(s.decode(512), Status::kTokenOutOfRange);
+  for (int32_t id : extremes) {
+    EXPECT_EQ(s.decode(id), Status::kTokenOutOfRange);
+    EXPECT_EQ(s.forward(&id, 1), Status::kTokenOutOfRange);
+  }
+  EXPECT_EQ(s.position(), 0u);
+  EXPECT_EQ(s.logits(), nullptr);
+}
+
+TEST(SessionFp32, EmptyNullAndOverBatchInputsAreRejected) {
+  StoriesSession ss(16, 4);
+  Session& s = ss.s.session;
+  EXPECT_EQ(s.prefill(kPrompt.data(), 0), Status::kEmptyInput);
+  EXPECT_EQ(s.forward(kPrompt.data(), 0), Status::kEmptyInput);
+  EXPECT_EQ(s.forward(nullptr, 1), Status::kInvalidArgument);
+  EXPECT_EQ(s.prefill(nullptr, 1), Status::kInvalidArgument);
+  EXPECT_EQ(s.forward(kPrompt.data(), 5), Status::kInvalidArgument);  // batch is 4
+  EXPECT_EQ(s.position(), 0u);
+}
+
+// Prefill checks every id before running its first chunk, so a bad id far
+// into a long prompt appends nothing.
+TEST(SessionFp32, PrefillWithABadIdInALaterChunkAppendsNothing) {
+  StoriesSession ss(32, 2);
+  std::vector<int32_t> ids = kPrompt;
+  ids[11] = 9999;
+  EXPECT_EQ(ss.s.session.prefill(ids.data(), ids.size()), Status::kTokenOutOfRange);
+  EXPECT_EQ(ss.s.session.position(), 0u);
+}
+
+TEST(SessionFp32, UnloadedModelOrUninitializedSessionIsAnError) {
+  Model unloaded;
+  SessionOptions opt;
+  alignas(64) static uint8_t arena[4096];
+  Session s;
+  EXPECT_EQ(s.init(unloaded, opt, arena, sizeof arena), Status::kNotInitialized);
+  EXPECT_EQ(s.prefill(kPrompt.data(), 3), Status::kNotInitialized);
+  EXPECT_EQ(s.forward(kPrompt.data(), 1), Status::kNotInitialized);
+  EXPECT_EQ(s.logits(), nullptr);
+  EXPECT_EQ(s.logits_at(0), nullptr);
+}
+
+TEST(SessionFp32, LogitsAreNullUntilAForwardCallSucceeds) {
+  StoriesSession ss(16, 8, true);
+  Session& s = ss.s.session;
+  EXPECT_EQ(s.logits(), nullptr);
+  EXPECT_EQ(s.logits_at(0), nullptr);
+  ASSERT_EQ(s.forward(kPrompt.data(), 2), Status::kOk);
+  EXPECT_NE(s.logits_at(1), nullptr);
+  s.reset();
+  EXPECT_EQ(s.logits(), nullptr);
+  EXPECT_EQ(s.logits_at(0), nullptr);
+}
+
+// Finite weights whose products overflow: q.k exceeds FLT_MAX in the first
+// layer, the softmax turns inf - inf into NaN, and NaN reaches every logit.
+TEST(SessionFp32, OverflowingActivationsAreNonFiniteNotGarbage) {
+  host::SyntheticOptions o;
+  o.config = host::synthetic_config(16, 32, 1, 2, 2, 32, 16, true);
+  host::Llama2cModel m = host::synthetic_weights(o);
+  for (host::Tensor& t : m.tensors) {
+    if (t.kind != format::kWq && t.kind != format::kWk) continue;
+    float* f = reinterpret_cast<float*>(t.data.data());
+    for (size_t i = 0; i < t.data.size() / 4; ++i) f[i] *= 1e20f;
+  }
+  test::LoadedModel lm;
+  test::load_copy(host::build_sqm(m, host::synthetic_vocab(32)), &lm);
+  ASSERT_EQ(lm.status, Status::kOk);  // every weight is finite
+  SessionOptions opt;
+  test::OwnedSession s;
+  test::start_session(lm.model, opt, &s);
+  ASSERT_EQ(s.status, Status::kOk);
+  const int32_t ids[] = {1, 5, 9};
+  EXPECT_EQ(s.session.prefill(ids, 3), Status::kNonFinite);
   EXPECT_EQ(s.session.position(), 0u);
-  EXPECT_EQ(s.session.prefill(bad, 0), Status::kEmptyInput);
+  EXPECT_EQ(s.session.logits(), nullptr);
+  EXPECT_EQ(s.session.decode(5), Status::kNonFinite);
 }
 
 TEST(SessionFp32, ArenaOneByteShortIsRejected) {
@@ -131,6 +221,25 @@ TEST(SessionFp32, ArenaOneByteShortIsRejected) {
   EXPECT_EQ(s.init(lm.model, opt, arena.data() + 8, need - 8), Status::kArenaMisaligned);
   EXPECT_EQ(s.init(lm.model, opt, arena.data(), need), Status::kOk);
   EXPECT_EQ(s.decode(1), Status::kOk);
+}
+
+// A long context of a small model: 4 layers x 2^20 positions x 256 floats of
+// K and V = 8 GiB, which a 32-bit target cannot address (the Arm jobs run
+// this branch) and a 64-bit one plans without wrapping.
+TEST(SessionFp32, PlanBeyondTheAddressSpaceIsTooLarge) {
+  host::SyntheticOptions o;
+  o.config = host::synthetic_config(256, 8, 4, 1, 1, 3, 1u << 20, true);
+  test::LoadedModel lm;
+  test::load_copy(host::synthetic_sqm(o), &lm);
+  ASSERT_EQ(lm.status, Status::kOk);
+  size_t need = 0;
+  const Status st = Session::required_bytes(lm.model, SessionOptions(), &need);
+  if (sizeof(size_t) == 4) {
+    EXPECT_EQ(st, Status::kTooLarge);
+  } else {
+    ASSERT_EQ(st, Status::kOk);
+    EXPECT_GE(uint64_t{need}, uint64_t{8} << 30);
+  }
 }
 
 TEST(SessionFp32, RequiredBytesGrowsWithContextByTheKvCache) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 namespace sinkq {
@@ -66,6 +68,14 @@ const std::string& tinystories_text() {
   }();
   if (t.empty()) ADD_FAILURE() << "tinystories-valid-30k.txt missing under " << shared_dir() << "/data";
   return t;
+}
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "sinkq_" + std::to_string(getpid()) + "_" + name;
+}
+
+bool write_temp(const std::string& path, const std::vector<uint8_t>& bytes) {
+  return host::write_file(path, bytes);
 }
 
 }  // namespace test

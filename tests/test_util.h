@@ -44,6 +44,11 @@ void start_session(const Model& m, const SessionOptions& opt, OwnedSession* out)
 // Evaluation text (the shared TinyStories slice).
 const std::string& tinystories_text();
 
+// A path in the test temp directory, unique to this process (builds and
+// worktrees may run the suite at the same time).
+std::string temp_path(const std::string& name);
+bool write_temp(const std::string& path, const std::vector<uint8_t>& bytes);
+
 }  // namespace test
 }  // namespace sinkq
 

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <random>
 #include <sstream>
 
+#include "host/synthetic.h"
 #include "test_util.h"
 
 namespace sinkq {
@@ -168,6 +170,53 @@ TEST(Tokenizer, DecodeRejectsOutOfRangeIds) {
   EXPECT_EQ(f.tok.decode(1, 512, &p), Status::kTokenOutOfRange);
   EXPECT_EQ(f.tok.decode(1, -3, &p), Status::kTokenOutOfRange);
   EXPECT_EQ(p.size, 0u);
+}
+
+TEST(Tokenizer, UninitializedOrUnloadedIsAnError) {
+  Tokenizer tok;
+  int32_t ids[8];
+  size_t n = 0;
+  EXPECT_EQ(tok.encode("a", 1, true, false, ids, 8, &n), Status::kNotInitialized);
+  Model unloaded;
+  EXPECT_EQ(tok.init(unloaded), Status::kNotInitialized);
+  Piece p;
+  EXPECT_EQ(tok.decode(1, 0, &p), Status::kTokenOutOfRange);
+}
+
+TEST(Tokenizer, RejectsNullArgumentsAndImpossibleLengths) {
+  Fixture f;
+  int32_t ids[8];
+  size_t n = 0;
+  EXPECT_EQ(f.tok.encode(nullptr, 3, true, false, ids, 8, &n), Status::kInvalidArgument);
+  EXPECT_EQ(f.tok.encode("abc", 3, true, false, nullptr, 8, &n), Status::kInvalidArgument);
+  EXPECT_EQ(f.tok.encode("abc", 3, true, false, ids, 8, nullptr), Status::kInvalidArgument);
+  EXPECT_EQ(f.tok.decode(1, 5, nullptr), Status::kInvalidArgument);
+  // len + 3 would wrap around to 2, which the buffer "holds".
+  EXPECT_EQ(f.tok.encode("abc", SIZE_MAX, true, false, ids, 8, &n), Status::kInvalidArgument);
+  EXPECT_EQ(f.tok.encode("abc", SIZE_MAX - 2, true, false, ids, 8, &n), Status::kInvalidArgument);
+}
+
+// Byte pieces whose first and last sit 255 apart but are not one run in
+// between must not be addressed as byte_base + byte.
+TEST(Tokenizer, FindsBytePiecesThatAreNotOneContiguousRun) {
+  host::Llama2cVocab v = host::synthetic_vocab(300);  // <0x00> is id 3, <0xFF> id 258
+  const int32_t moved = 290;
+  std::swap(v.pieces[3 + 0x41], v.pieces[moved]);
+  std::swap(v.scores[3 + 0x41], v.scores[moved]);
+  ASSERT_EQ(v.pieces[moved], "<0x41>");
+  host::SyntheticOptions o;
+  o.config = host::synthetic_config(8, 16, 1, 2, 1, 300, 16, true);
+  test::LoadedModel lm;
+  test::load_copy(host::build_sqm(host::synthetic_weights(o), v), &lm);
+  ASSERT_EQ(lm.status, Status::kOk);
+  Tokenizer tok;
+  ASSERT_EQ(tok.init(lm.model), Status::kOk);
+  int32_t ids[8];
+  size_t n = 0;
+  ASSERT_EQ(tok.encode("A", 1, false, false, ids, 8, &n), Status::kOk);  // 'A' is no piece
+  ASSERT_EQ(n, 2u);
+  EXPECT_EQ(ids[0], tok.lookup(" ", 1));
+  EXPECT_EQ(ids[1], moved);
 }
 
 TEST(Tokenizer, LooksUpEveryPieceOfTheVocabulary) {

@@ -41,6 +41,9 @@ int cmd_generate(int argc, char** argv) {
   st = s.init(model, opt, arena.data(), arena.size());
   if (st != Status::kOk) return fail(std::string("cannot start session: ") + status_message(st));
 
+  if (n > s.context())
+    return fail("the prompt has " + std::to_string(n) + " tokens (with BOS) but the context holds " +
+                std::to_string(s.context()) + " (--context)");
   const uint64_t t0 = port::now_ns();
   st = s.prefill(ids.data(), n);
   if (st != Status::kOk) return fail(std::string("prefill: ") + status_message(st));

@@ -113,6 +113,10 @@ Status validate_values(const TensorEntry& e, const uint8_t* data) {
     const float* f = reinterpret_cast<const float*>(data);
     for (uint64_t i = 0; i < e.size / 4; ++i)
       if (!mathx::is_finite(f[i])) return Status::kNonFinite;
+    // Like the per-tensor scale: a zero or negative scale is not a weight.
+    if (e.kind == kChannelScales)
+      for (uint64_t i = 0; i < e.size / 4; ++i)
+        if (!(f[i] > 0.f)) return Status::kBadWeights;
   }
   return Status::kOk;
 }
@@ -229,11 +233,14 @@ Status validate_vocab(const ModelConfig& c, const uint8_t* p, uint64_t size, uin
     if (!mathx::is_finite(scores[i])) return Status::kBadVocab;
     if (sorted[i] >= n) return Status::kBadVocab;
   }
-  // The sort index must really be sorted, or binary search would silently miss.
+  // The sort index must really be sorted, or binary search would silently
+  // miss. Ordering by (text, id) strictly also proves it is a permutation (n
+  // distinct ids below n) without scratch memory: an index that repeats one
+  // id and leaves another out would hide that other piece from lookups.
   for (uint64_t i = 1; i < n; ++i) {
     uint32_t a = sorted[i - 1], b = sorted[i];
-    if (compare_bytes(bytes + off[a], off[a + 1] - off[a], bytes + off[b], off[b + 1] - off[b]) > 0)
-      return Status::kBadVocab;
+    const int c = compare_bytes(bytes + off[a], off[a + 1] - off[a], bytes + off[b], off[b + 1] - off[b]);
+    if (c > 0 || (c == 0 && a >= b)) return Status::kBadVocab;
   }
   return Status::kOk;
 }

@@ -20,10 +20,13 @@ float Sampler::next_uniform() {
 }
 
 int32_t Sampler::sample(const float* logits, uint32_t n) {
-  if (n == 0) return -1;
+  if (logits == nullptr || n == 0) return -1;
   if (!(temperature_ > 0.f)) return argmax(logits, n);
   const float m = logits[argmax(logits, n)];
   const float inv_t = 1.f / temperature_;
+  // A temperature so small that 1/T overflows is greedy; going on would give
+  // 0 * inf = NaN for the best logit and a draw of the last id.
+  if (!mathx::is_finite(inv_t)) return argmax(logits, n);
   float sum = 0.f;
   for (uint32_t i = 0; i < n; ++i) sum = sum + mathx::exp_f32((logits[i] - m) * inv_t);
   const float target = next_uniform() * sum;

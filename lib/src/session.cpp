@@ -114,7 +114,7 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   float* logits = a.take<float>(uint64_t{logit_rows} * c.vocab_size);
   section_end(&p.logits);
 
-  if (a.too_large()) return Status::kArenaTooSmall;
+  if (a.too_large()) return Status::kTooLarge;
   p.total = static_cast<size_t>(a.used());
   if (bytes) *bytes = p.total;
   if (mp) *mp = p;
@@ -381,7 +381,16 @@ Status Session::forward(const int32_t* tokens, uint32_t n) {
     rmsnorm(xb_ + size_t{t} * c.dim, x_ + size_t{t} * c.dim, model_->norm(kRmsFinal, kNoLayer),
             c.dim, c.norm_eps);
   classify(xb_ + size_t{first} * c.dim, n - first, pos_ + first);
+  // Overflow anywhere in the pass reaches the logits; a caller must never
+  // sample from them.
+  for (size_t i = 0; i < size_t{n - first} * c.vocab_size; ++i) {
+    if (!mathx::is_finite(logits_[i])) {
+      logits_valid_ = false;
+      return Status::kNonFinite;
+    }
+  }
   last_row_ = n - 1 - first;
+  logits_valid_ = true;
   pos_ += n;
   return Status::kOk;
 }
@@ -406,11 +415,11 @@ Status Session::prefill(const int32_t* tokens, size_t n) {
 Status Session::decode(int32_t token) { return forward(&token, 1); }
 
 const float* Session::logits() const {
-  return pos_ > 0 ? logits_ + size_t{last_row_} * model_->config().vocab_size : nullptr;
+  return logits_valid_ ? logits_ + size_t{last_row_} * model_->config().vocab_size : nullptr;
 }
 
 const float* Session::logits_at(uint32_t i) const {
-  if (logits_ == nullptr || !opt_.all_logits || i > last_row_) return nullptr;
+  if (!logits_valid_ || !opt_.all_logits || i > last_row_) return nullptr;
   return logits_ + size_t{i} * model_->config().vocab_size;
 }
 

@@ -40,6 +40,7 @@ const char* status_message(Status s) {
     case Status::kMissingQuantization:
       return "the model lacks the int8 weights or activation scales this quantization mode needs "
              "(convert with --weights int8|both, then run sinkq calibrate)";
+    case Status::kTooLarge: return "configuration needs more memory than this target can address (reduce the context or batch)";
   }
   return "unknown status";
 }

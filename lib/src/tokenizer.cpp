@@ -1,5 +1,6 @@
 #include "sinkq/tokenizer.h"
 
+#include <stdint.h>
 #include <string.h>
 
 namespace sinkq {
@@ -36,6 +37,17 @@ constexpr ByteTable make_bytes() {
 }
 constexpr ByteTable kBytes = make_bytes();
 
+// The text of the byte-fallback piece of `byte`: "<0xXX>".
+void byte_piece_name(uint8_t byte, char name[6]) {
+  static const char kHex[] = "0123456789ABCDEF";
+  name[0] = '<';
+  name[1] = '0';
+  name[2] = 'x';
+  name[3] = kHex[byte >> 4];
+  name[4] = kHex[byte & 15];
+  name[5] = '>';
+}
+
 }  // namespace
 
 Status Tokenizer::init(const Model& model) {
@@ -57,8 +69,18 @@ Status Tokenizer::init(const Model& model) {
   bos_ = model.config().bos_id;
   eos_ = model.config().eos_id;
   space_id_ = lookup(" ", 1);
+  // The shortcut id = byte_base_ + byte holds only if all 256 byte pieces
+  // are contiguous and in order; a vocabulary that merely starts and ends
+  // the run right would otherwise encode bytes as unrelated pieces.
   const int32_t b0 = lookup("<0x00>", 6);
-  if (b0 >= 0 && lookup("<0xFF>", 6) == b0 + 255) byte_base_ = b0;
+  bool contiguous = b0 >= 0 && static_cast<uint32_t>(b0) + 255 < n_;
+  for (uint32_t b = 0; contiguous && b < 256; ++b) {
+    char name[6];
+    byte_piece_name(static_cast<uint8_t>(b), name);
+    const Piece p = piece(b0 + static_cast<int32_t>(b));
+    contiguous = p.size == 6 && memcmp(p.data, name, 6) == 0;
+  }
+  if (contiguous) byte_base_ = b0;
   return Status::kOk;
 }
 
@@ -94,7 +116,10 @@ Status Tokenizer::encode(const char* text, size_t len, bool add_bos, bool add_eo
   if (n_ == 0) return Status::kNotInitialized;
   if ((text == nullptr && len > 0) || tokens == nullptr || n_tokens == nullptr)
     return Status::kInvalidArgument;
-  // Worst case before merges: BOS, dummy prefix, one id per byte, EOS.
+  // Worst case before merges: BOS, dummy prefix, one id per byte, EOS. A
+  // length this close to SIZE_MAX cannot be a real buffer (on a 32-bit
+  // target it would wrap the count below).
+  if (len > SIZE_MAX - 3) return Status::kInvalidArgument;
   const size_t worst = len + 3;
   if (capacity < worst) {
     *n_tokens = worst;
@@ -119,8 +144,8 @@ Status Tokenizer::encode(const char* text, size_t len, bool add_bos, bool add_eo
         if (byte_base_ >= 0) {
           tokens[n++] = byte_base_ + byte;
         } else {
-          char name[7] = {'<', '0', 'x', "0123456789ABCDEF"[byte >> 4], "0123456789ABCDEF"[byte & 15],
-                          '>', 0};
+          char name[6];
+          byte_piece_name(byte, name);
           const int32_t b = lookup(name, 6);
           tokens[n++] = b >= 0 ? b : 0;  // <unk> when the vocabulary has no byte pieces
         }

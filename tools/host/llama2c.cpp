@@ -31,6 +31,25 @@ class Reader {
   size_t pos_ = 0;
 };
 
+// The checkpoint's own names (llama2.c's TransformerWeights), for messages.
+const char* tensor_name(uint32_t kind) {
+  switch (kind) {
+    case kTokenEmbedding: return "token_embedding_table";
+    case kRmsAtt: return "rms_att_weight";
+    case kWq: return "wq";
+    case kWk: return "wk";
+    case kWv: return "wv";
+    case kWo: return "wo";
+    case kRmsFfn: return "rms_ffn_weight";
+    case kW1: return "w1";
+    case kW2: return "w2";
+    case kW3: return "w3";
+    case kRmsFinal: return "rms_final_weight";
+    case kWcls: return "wcls";
+    default: return "?";
+  }
+}
+
 }  // namespace
 
 std::string read_llama2c_checkpoint(const std::vector<uint8_t>& file, Llama2cModel* out) {
@@ -82,7 +101,11 @@ std::string read_llama2c_checkpoint(const std::vector<uint8_t>& file, Llama2cMod
     r.read(t.data.data(), t.data.size());
     const float* f = reinterpret_cast<const float*>(t.data.data());
     for (uint64_t i = 0; i < n && err.empty(); ++i)
-      if (!std::isfinite(f[i])) err = "checkpoint tensor holds NaN or Inf";
+      if (!std::isfinite(f[i]))
+        err = std::string("checkpoint tensor ") + tensor_name(kind) +
+              (layer == kNoLayer ? "" : " of layer " + std::to_string(layer)) + " holds " +
+              (std::isnan(f[i]) ? "NaN" : "Inf") + " at element " + std::to_string(i) +
+              " (a sinkq model needs finite weights)";
     out->tensors.push_back(std::move(t));
   };
   // Stacked [L, ...] tensors become one tensor per layer.

@@ -138,7 +138,8 @@ static_assert(sizeof(TensorTableHeader) == 64, "TensorTableHeader layout");
 //   float    scores[n_pieces]
 //   uint32_t offsets[n_pieces + 1]   (into the bytes blob, non-decreasing)
 //   uint32_t sorted[n_pieces]        (piece ids in byte-lexicographic order of
-//                                     their text, for binary search without heap)
+//                                     their text, equal texts by id, for binary
+//                                     search without heap)
 //   uint8_t  bytes[offsets[n_pieces]]
 struct VocabHeader {
   uint32_t n_pieces;

@@ -12,6 +12,8 @@ class Sampler {
   Sampler(float temperature, uint64_t seed)
       : temperature_(temperature), state_(seed ? seed : 0x9E3779B97F4A7C15ull) {}
 
+  // An id in [0, n), or -1 for null or empty logits (which every decoder and
+  // session call rejects as kTokenOutOfRange).
   int32_t sample(const float* logits, uint32_t n);
   // Uniform in [0, 1) from xorshift64* (llama2.c's generator).
   float next_uniform();

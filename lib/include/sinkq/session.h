@@ -76,6 +76,8 @@ class Observer {
 
 class Session {
  public:
+  // kTooLarge when the plan exceeds what size_t can address (a long context
+  // on a 32-bit target).
   static Status required_bytes(const Model& model, const SessionOptions& options,
                                size_t* bytes, MemoryPlan* plan = nullptr);
 
@@ -91,14 +93,20 @@ class Session {
   Status decode(int32_t token);
   // Runs up to options.batch tokens as one forward call. With all_logits,
   // logits_at(i) holds the logits after token i, for i < n.
+  // Every call checks all its arguments (ids, length, room in the context)
+  // before any work, so a rejected call appends nothing. Finite weights can
+  // still overflow (a model with huge weights): then the forward call returns
+  // kNonFinite and does not append its tokens (prefill keeps the chunks
+  // before it; see position()), and logits() is null until the next
+  // successful call.
   Status forward(const int32_t* tokens, uint32_t n);
 
-  const float* logits() const;                // the last token's logits
-  const float* logits_at(uint32_t i) const;   // with all_logits
+  const float* logits() const;                // the last token's logits, or null
+  const float* logits_at(uint32_t i) const;   // with all_logits, or null
   uint32_t position() const { return pos_; }  // tokens in the context
   uint32_t context() const { return ctx_; }
   uint32_t vocab_size() const { return model_ ? model_->config().vocab_size : 0; }
-  void reset() { pos_ = 0; last_row_ = 0; }
+  void reset() { pos_ = 0; last_row_ = 0; logits_valid_ = false; }
   bool initialized() const { return model_ != nullptr; }
   const SessionOptions& options() const { return opt_; }
   void set_observer(Observer* o) { observer_ = o; }
@@ -119,6 +127,7 @@ class Session {
   uint32_t ctx_ = 0;
   uint32_t pos_ = 0;
   uint32_t last_row_ = 0;
+  bool logits_valid_ = false;
   const LayerRefs* layers_ = nullptr;
   // Arena views (sizes follow from the config and options).
   float* key_cache_ = nullptr;    // [layers][ctx][kv_dim]

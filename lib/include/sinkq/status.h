@@ -43,6 +43,7 @@ enum class Status : int32_t {
   kBadWeights = 31,         // int8 weights outside [-127, 127] or a non-finite scale
   kIoError = 32,            // host-side only: a file could not be read or written
   kMissingQuantization = 33,// int8 weights or activation scales needed by the mode are absent
+  kTooLarge = 34,           // the configuration needs more memory than this target can address
 };
 
 // A sentence describing the status; never null, static storage.

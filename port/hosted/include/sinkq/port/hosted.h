@@ -17,7 +17,9 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
-  // Returns false (and errno is set) if the file cannot be opened or mapped.
+  // Returns false (and errno is set) if the file cannot be opened or mapped
+  // or is not a regular file. An empty file opens as an empty buffer (non-null,
+  // aligned), so that the loader can say what is wrong with it.
   bool open(const char* path);
   void close();
   const uint8_t* data() const { return data_; }

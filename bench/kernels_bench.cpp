@@ -1,0 +1,145 @@
+// The build's GEMV (n = 1) and GEMM (n = 8, 16, 64) kernels, int8 and fp32,
+// on the model's shapes and on large ones. Counters: ops/s (2 per
+// multiply-add) and weight bytes/s, with the fraction of the core's peak
+// (frac_peak) and of the measured DRAM read bandwidth (frac_dram) next to
+// them. Weights larger than the last-level cache stream from DRAM on every
+// call; smaller ones sit in cache, where frac_dram can exceed 1. Rates are per
+// CPU second of the benchmark thread (Google Benchmark's default), so other
+// load on a shared machine inflates wall time, not the figures.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "host/io.h"
+#include "machine.h"
+#include "sinkq/kernels.h"
+
+namespace sinkq {
+namespace bench {
+namespace {
+
+// Operands reused across benchmarks: weights refilled only when the shape
+// changes, activations when more tokens or another width are needed.
+template <typename T>
+struct Operands {
+  host::AlignedBuffer w, x, y;
+  uint32_t rows = 0, cols = 0, n = 0;
+  std::mt19937 rng{5};
+  void prepare(uint32_t r, uint32_t c, uint32_t tokens) {
+    if (r != rows || c != cols) {
+      w.resize(size_t{r} * c * sizeof(T));
+      fill(reinterpret_cast<T*>(w.data()), size_t{r} * c);
+    }
+    if (c != cols || tokens > n) {
+      x.resize(size_t{tokens} * c * sizeof(T));
+      fill(reinterpret_cast<T*>(x.data()), size_t{tokens} * c);
+      n = tokens;
+    }
+    y.resize(size_t{n} * r * 4);
+    rows = r, cols = c;
+  }
+  void fill(int8_t* p, size_t count) {
+    for (size_t i = 0; i < count; ++i)
+      p[i] = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  }
+  void fill(float* p, size_t count) {
+    std::normal_distribution<float> d;
+    for (size_t i = 0; i < count; ++i) p[i] = d(rng);
+  }
+};
+
+void set_counters(benchmark::State& state, double ops_per_call, double weight_bytes,
+                  double seconds, double peak) {
+  const double calls = static_cast<double>(state.iterations());
+  state.counters["ops/s"] =
+      benchmark::Counter(ops_per_call, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["wbytes/s"] =
+      benchmark::Counter(weight_bytes, benchmark::Counter::kIsIterationInvariantRate);
+  if (seconds > 0) {
+    if (peak > 0) state.counters["frac_peak"] = ops_per_call * calls / seconds / peak;
+    const double bw = machine().dram_read_bytes_per_s;
+    if (bw > 0) state.counters["frac_dram"] = weight_bytes * calls / seconds / bw;
+  }
+}
+
+void gemm(const int8_t* w, const int8_t* x, void* y, uint32_t n, uint32_t rows, uint32_t cols) {
+  kernels::gemm_s8(w, x, static_cast<int32_t*>(y), n, rows, cols);
+}
+void gemm(const float* w, const float* x, void* y, uint32_t n, uint32_t rows, uint32_t cols) {
+  kernels::gemm_f32(w, x, static_cast<float*>(y), n, rows, cols);
+}
+
+template <typename T>
+void run_gemm(benchmark::State& state, double peak) {
+  const auto rows = static_cast<uint32_t>(state.range(0));
+  const auto cols = static_cast<uint32_t>(state.range(1));
+  const auto n = static_cast<uint32_t>(state.range(2));
+  static Operands<T> op;
+  op.prepare(rows, cols, n);
+  const auto* w = reinterpret_cast<const T*>(op.w.data());
+  const auto* x = reinterpret_cast<const T*>(op.x.data());
+  const double t0 = thread_seconds();
+  for (auto _ : state) {
+    gemm(w, x, op.y.data(), n, rows, cols);
+    benchmark::ClobberMemory();
+  }
+  const double s = thread_seconds() - t0;
+  set_counters(state, 2.0 * n * rows * cols, double(sizeof(T)) * rows * cols, s, peak);
+}
+
+void BM_GemmS8(benchmark::State& state) { run_gemm<int8_t>(state, machine().int8_peak()); }
+void BM_GemmF32(benchmark::State& state) { run_gemm<float>(state, machine().f32_peak()); }
+
+// rows x cols: stories260K's wq/wo, wk/wv, w1/w3, w2 and classifier; then a
+// 7B-class attention projection and the FFN up and down projections.
+void shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"rows", "cols", "n"});
+  const int64_t model[][2] = {{64, 64}, {32, 64}, {172, 64}, {64, 172}, {512, 64}};
+  const int64_t large[][2] = {{4096, 4096}, {11008, 4096}, {4096, 11008}};
+  for (const auto& s : model)
+    for (int64_t n : {1, 8, 16, 64}) b->Args({s[0], s[1], n});
+  for (const auto& s : large)
+    for (int64_t n : {1, 8, 16, 64}) b->Args({s[0], s[1], n});
+}
+
+BENCHMARK(BM_GemmS8)->Apply(shapes);
+BENCHMARK(BM_GemmF32)->Apply(shapes);
+
+// STREAM-like read bandwidth at sizes from L2 to DRAM, for comparison with
+// the kernels' weight bytes/s.
+void BM_MemoryRead(benchmark::State& state) {
+  const size_t bytes = static_cast<size_t>(state.range(0));
+  std::vector<uint64_t> buf(bytes / sizeof(uint64_t), 1);
+  double bw = 0;
+  for (auto _ : state) bw = read_bandwidth(buf.data(), bytes, 1);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(bytes));
+  (void)bw;
+}
+BENCHMARK(BM_MemoryRead)->ArgName("bytes")->Arg(512 << 10)->Arg(16 << 20)->Arg(45 << 20)
+    ->Arg(256 << 20);
+
+// The instruction mixes of the kernels in registers only: how close the
+// documented peak is to what this core delivers.
+void BM_InstructionMixInt8(benchmark::State& state) {
+  double ops = 0;
+  for (auto _ : state) ops = measured_int8_mix_ops_per_s();
+  if (ops == 0) state.SkipWithError("needs AVX2");
+  state.counters["ops/s"] = ops;
+  if (machine().int8_peak() > 0) state.counters["frac_peak"] = ops / machine().int8_peak();
+}
+BENCHMARK(BM_InstructionMixInt8)->Iterations(3);
+
+void BM_InstructionMixF32(benchmark::State& state) {
+  double ops = 0;
+  for (auto _ : state) ops = measured_f32_mix_ops_per_s();
+  if (ops == 0) state.SkipWithError("needs AVX2");
+  state.counters["ops/s"] = ops;
+  if (machine().f32_peak() > 0) state.counters["frac_peak"] = ops / machine().f32_peak();
+}
+BENCHMARK(BM_InstructionMixF32)->Iterations(3);
+
+}  // namespace
+}  // namespace bench
+}  // namespace sinkq

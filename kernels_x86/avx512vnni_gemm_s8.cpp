@@ -1,0 +1,113 @@
+// int8 GEMM/GEMV for AVX-512 VNNI (the "avx512vnni" family; compiled with
+// -mavx512f -mavx512bw -mavx512vnni). The float and elementwise kernels are
+// the AVX2 ones (avx2_float.cpp, avx2_elementwise.cpp).
+//
+// vpdpbusd adds four unsigned-by-signed byte products straight into each
+// int32 lane, without the int16 step of vpmaddubsw, so the sign trick of the
+// AVX2 family carries over and nothing can saturate: w * x = |x| * (x < 0 ? -w
+// : w). AVX-512 has no vpsignb; the negation is a byte subtract masked by the
+// sign bits of x (vpmovb2m). Where x == 0 the weight is kept, harmless since
+// |x| is 0 there. Column tails use byte-masked loads (no fault past the end).
+//
+// Decode (n = 1) runs eight weight rows per pass and streams the weights
+// once; prefill runs tiles of 4 rows by 4 tokens (16 accumulators, 4 |x|
+// vectors and 4 sign masks fit the 32 zmm and 8 mask registers), and one pass
+// over a four-row block serves every token tile. Tiles are forced inline, as
+// in the AVX2 family.
+#include <immintrin.h>
+
+#include "sinkq/kernels.h"
+
+namespace sinkq {
+namespace kernels {
+namespace {
+
+#define SINKQ_INLINE __attribute__((always_inline)) inline
+
+struct Act {
+  __m512i abs;
+  __mmask64 neg;
+};
+
+inline Act act(__m512i x) { return {_mm512_abs_epi8(x), _mm512_movepi8_mask(x)}; }
+
+inline __m512i dot64(__m512i acc, const Act& x, __m512i w) {
+  const __m512i sw = _mm512_mask_sub_epi8(w, x.neg, _mm512_setzero_si512(), w);
+  return _mm512_dpbusd_epi32(acc, x.abs, sw);
+}
+
+// Written out because GCC 12's _mm512_reduce_add_epi32, and the unmasked
+// 512-to-256 extracts it uses, trip -Wmaybe-uninitialized inside its own
+// headers; the zero-masking extract with a full mask is the same instruction.
+inline int32_t hsum(__m512i a) {
+  const __m256i s = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0xFF, a, 0),
+                                     _mm512_maskz_extracti64x4_epi64(0xFF, a, 1));
+  __m128i q = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+  q = _mm_add_epi32(q, _mm_shuffle_epi32(q, _MM_SHUFFLE(1, 0, 3, 2)));
+  q = _mm_add_epi32(q, _mm_shuffle_epi32(q, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(q);
+}
+
+// Y[t][r] for R rows starting at W and T tokens starting at X.
+template <uint32_t R, uint32_t T>
+SINKQ_INLINE void tile(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t rows, uint32_t cols) {
+  __m512i acc[R][T];
+  for (uint32_t r = 0; r < R; ++r)
+    for (uint32_t t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_si512();
+  const uint32_t body = cols & ~63u;
+  for (uint32_t j = 0; j < body; j += 64) {
+    Act x[T];
+    for (uint32_t t = 0; t < T; ++t) x[t] = act(_mm512_loadu_si512(X + size_t{t} * cols + j));
+    for (uint32_t r = 0; r < R; ++r) {
+      const __m512i w = _mm512_loadu_si512(W + size_t{r} * cols + j);
+      for (uint32_t t = 0; t < T; ++t) acc[r][t] = dot64(acc[r][t], x[t], w);
+    }
+  }
+  if (body < cols) {
+    const __mmask64 m = (~uint64_t{0}) >> (64 - (cols - body));
+    Act x[T];
+    for (uint32_t t = 0; t < T; ++t)
+      x[t] = act(_mm512_maskz_loadu_epi8(m, X + size_t{t} * cols + body));
+    for (uint32_t r = 0; r < R; ++r) {
+      const __m512i w = _mm512_maskz_loadu_epi8(m, W + size_t{r} * cols + body);
+      for (uint32_t t = 0; t < T; ++t) acc[r][t] = dot64(acc[r][t], x[t], w);
+    }
+  }
+  for (uint32_t t = 0; t < T; ++t)
+    for (uint32_t r = 0; r < R; ++r) Y[size_t{t} * rows + r] = hsum(acc[r][t]);
+}
+
+template <uint32_t R>
+inline void row_block(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t n, uint32_t rows,
+                      uint32_t cols) {
+  uint32_t t = 0;
+  for (; t + 4 <= n; t += 4) tile<R, 4>(W, X + size_t{t} * cols, Y + size_t{t} * rows, rows, cols);
+  for (; t < n; ++t) tile<R, 1>(W, X + size_t{t} * cols, Y + size_t{t} * rows, rows, cols);
+}
+
+__attribute__((noinline)) void gemv(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t rows,
+                                    uint32_t cols) {
+  uint32_t r = 0;
+  for (; r + 8 <= rows; r += 8) tile<8, 1>(W + size_t{r} * cols, X, Y + r, rows, cols);
+  for (; r < rows; ++r) tile<1, 1>(W + size_t{r} * cols, X, Y + r, rows, cols);
+}
+
+__attribute__((noinline)) void gemm(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t n,
+                                    uint32_t rows, uint32_t cols) {
+  uint32_t r = 0;
+  for (; r + 4 <= rows; r += 4) row_block<4>(W + size_t{r} * cols, X, Y + r, n, rows, cols);
+  for (; r < rows; ++r) row_block<1>(W + size_t{r} * cols, X, Y + r, n, rows, cols);
+}
+
+}  // namespace
+
+void gemm_s8(const int8_t* W, const int8_t* X, int32_t* Y, uint32_t n, uint32_t rows,
+             uint32_t cols) {
+  if (n == 1) return gemv(W, X, Y, rows, cols);
+  gemm(W, X, Y, n, rows, cols);
+}
+
+const char* family() { return "avx512vnni"; }
+
+}  // namespace kernels
+}  // namespace sinkq

@@ -1,0 +1,169 @@
+// The `sinkq` command-line tool on bad input: it runs the real binary and
+// checks the exit code and the message a user sees.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "host/io.h"
+#include "test_util.h"
+
+namespace sinkq {
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& args) {
+  Result r;
+  const std::string cmd = std::string(SINKQ_CLI_PATH) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+// A file of `bytes` in the temp directory, by name.
+std::string file_of(const std::string& name, const std::vector<uint8_t>& bytes) {
+  const std::string path = test::temp_path(name);
+  EXPECT_TRUE(test::write_temp(path, bytes));
+  return path;
+}
+
+std::string good_model() { return file_of("good.sqm", test::stories260k_sqm()); }
+
+std::vector<uint8_t> shared_file(const std::string& name) {
+  std::vector<uint8_t> b;
+  EXPECT_TRUE(host::read_file(test::model_path(name), &b)) << name;
+  return b;
+}
+
+bool exists(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f) std::fclose(f);
+  return f != nullptr;
+}
+
+TEST(Cli, GoodModelRuns) {  // the control for every failure below
+  const Result r = run("info --model " + quoted(good_model()));
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("dim 64"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MissingModelFile) {
+  const Result r = run("info --model /nonexistent/sinkq/m.sqm");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("sinkq: cannot open model '/nonexistent/sinkq/m.sqm': No such file or directory"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, CorruptModelFile) {
+  std::vector<uint8_t> b = test::stories260k_sqm();
+  b[b.size() / 2] ^= 0x40;
+  const std::string path = file_of("corrupt.sqm", b);
+  const Result r = run("generate --model " + quoted(path) + " --steps 4");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("cannot load model '" + path + "': model file checksum mismatch"), std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, TruncatedAndEmptyModelFiles) {
+  std::vector<uint8_t> b = test::stories260k_sqm();
+  b.resize(b.size() - 1);
+  for (const std::string& path : {file_of("truncated.sqm", b), file_of("empty.sqm", {})}) {
+    const Result r = run("info --model " + quoted(path));
+    EXPECT_EQ(r.code, 1) << path;
+    EXPECT_NE(r.output.find("cannot load model '" + path + "': model file is truncated"), std::string::npos)
+        << r.output;
+  }
+}
+
+TEST(Cli, ModelPathIsADirectory) {
+  const Result r = run("info --model " + quoted(::testing::TempDir()));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("Is a directory"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MissingAndEmptyTextFiles) {
+  const std::string model = good_model();
+  Result r = run("perplexity --model " + quoted(model) + " --text /nonexistent/sinkq/t.txt");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("sinkq: cannot read text '/nonexistent/sinkq/t.txt'"), std::string::npos) << r.output;
+  r = run("perplexity --model " + quoted(model) + " --text " + quoted(file_of("empty.txt", {})));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("sinkq: the selected text is empty"), std::string::npos) << r.output;
+}
+
+TEST(Cli, PromptLongerThanTheContext) {
+  // BOS plus at least one token per word: more than 4.
+  const Result r = run("generate --model " + quoted(good_model()) +
+                       " --prompt 'Once upon a time there was a girl' --context 4 --steps 2");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("but the context holds 4 (--context)"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ContextBeyondTheModel) {
+  const Result r = run("generate --model " + quoted(good_model()) + " --context 513 --steps 2");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("bad session options: invalid argument"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ConvertRefusesNaNAndWritesNothing) {
+  std::vector<uint8_t> ck = shared_file("stories260K.bin");
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // wq of layer 2, element 17: header, embedding [512, 64], rms_att [5, 64], 2 layers of wq.
+  std::memcpy(ck.data() + 28 + 4 * (512 * 64 + 5 * 64 + 2 * 64 * 64 + 17), &nan, 4);
+  const std::string out = test::temp_path("nan.sqm");
+  std::remove(out.c_str());
+  const Result r = run("convert --checkpoint " + quoted(file_of("nan.bin", ck)) + " --tokenizer " +
+                       quoted(test::model_path("tok512.bin")) + " --out " + quoted(out));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("checkpoint tensor wq of layer 2 holds NaN at element 17"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(exists(out));
+}
+
+TEST(Cli, ConvertRefusesACheckpointWhoseSizeDisagreesWithItsHeader) {
+  std::vector<uint8_t> ck = shared_file("stories260K.bin");
+  ck.resize(ck.size() - 100);
+  const Result r = run("convert --checkpoint " + quoted(file_of("short.bin", ck)) + " --tokenizer " +
+                       quoted(test::model_path("tok512.bin")) + " --out " + quoted(test::temp_path("x.sqm")));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("checkpoint size 1056440 differs from the 1056540 bytes its header implies"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, ConvertRefusesATokenizerWithTheWrongNumberOfPieces) {
+  std::vector<uint8_t> tok = shared_file("tok512.bin");
+  // Append a 513th piece: score 0, length 1, "x".
+  const uint8_t extra[] = {0, 0, 0, 0, 1, 0, 0, 0, 'x'};
+  tok.insert(tok.end(), extra, extra + sizeof extra);
+  const Result r = run("convert --checkpoint " + quoted(test::model_path("stories260K.bin")) + " --tokenizer " +
+                       quoted(file_of("tok513.bin", tok)) + " --out " + quoted(test::temp_path("x.sqm")));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("tokenizer has more pieces than the model's vocabulary"), std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, ConvertWithMissingInputs) {
+  const Result r = run("convert --checkpoint /nonexistent/c.bin --tokenizer /nonexistent/t.bin --out " +
+                       quoted(test::temp_path("x.sqm")));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("cannot read checkpoint '/nonexistent/c.bin'"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace sinkq
