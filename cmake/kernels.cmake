@@ -42,12 +42,29 @@ if(_family STREQUAL "auto" AND NOT CMAKE_CROSSCOMPILING
   endif()
 endif()
 if(_family STREQUAL "auto")
+  # Arm: AArch64 always has Advanced SIMD; the dot-product extension and
+  # 32-bit NEON only where the toolchain flags enable them (-march=...+dotprod,
+  # -mfpu=neon...).
+  sinkq_target_has(SINKQ_TARGET_AARCH64 "defined(__aarch64__)" "")
+  sinkq_target_has(SINKQ_TARGET_DOTPROD "defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)" "")
+  sinkq_target_has(SINKQ_TARGET_ARMV7_NEON
+    "defined(__arm__) && defined(__ARM_NEON) && __ARM_ARCH >= 7 && !defined(__ARM_ARCH_ISA_A64)" "")
+  if(SINKQ_TARGET_DOTPROD)
+    set(_family "neon-dotprod")
+  elseif(SINKQ_TARGET_AARCH64)
+    set(_family "neon")
+  elseif(SINKQ_TARGET_ARMV7_NEON)
+    set(_family "armv7-neon")
+  endif()
+endif()
+if(_family STREQUAL "auto")
   set(_family "ref")
 endif()
 
 set(SINKQ_KERNEL_SOURCES "")
 set(SINKQ_KERNEL_FLAGS "")
 set(_x86 ${CMAKE_SOURCE_DIR}/kernels_x86)
+set(_neon ${CMAKE_SOURCE_DIR}/kernels_neon)
 if(_family STREQUAL "ref")
   list(APPEND SINKQ_KERNEL_SOURCES ${CMAKE_SOURCE_DIR}/lib/src/kernels_ref_family.cpp)
 elseif(_family STREQUAL "avx2" OR _family STREQUAL "avx512vnni")
@@ -63,6 +80,32 @@ elseif(_family STREQUAL "avx2" OR _family STREQUAL "avx512vnni")
     list(APPEND SINKQ_KERNEL_SOURCES ${_x86}/avx512vnni_gemm_s8.cpp)
     set(SINKQ_KERNEL_FLAGS -mavx512f -mavx512bw -mavx512vnni)
   endif()
+elseif(_family MATCHES "^neon(-dotprod)?$")
+  sinkq_target_has(SINKQ_TARGET_AARCH64 "defined(__aarch64__)" "")
+  if(NOT SINKQ_TARGET_AARCH64)
+    message(FATAL_ERROR "sinkq: kernel family '${_family}' needs an AArch64 target "
+                        "(e.g. -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake)")
+  endif()
+  # Advanced SIMD is part of every AArch64 target: the baseline needs no flag.
+  list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_f32_a64.cpp ${_neon}/quant_neon.cpp)
+  if(_family STREQUAL "neon-dotprod")
+    list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_s8_sdot.cpp)
+    set(SINKQ_KERNEL_FLAGS -march=armv8.2-a+dotprod)
+  else()
+    list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_s8_smull.cpp)
+  endif()
+elseif(_family STREQUAL "armv7-neon")
+  sinkq_target_has(SINKQ_TARGET_ARM32 "defined(__arm__) && !defined(__ARM_ARCH_ISA_A64)" "")
+  if(NOT SINKQ_TARGET_ARM32)
+    message(FATAL_ERROR "sinkq: kernel family 'armv7-neon' needs a 32-bit Arm target "
+                        "(e.g. -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake)")
+  endif()
+  list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_f32_vfp.cpp ${_neon}/quant_neon.cpp
+       ${_neon}/gemm_s8_smull.cpp)
+  # NEON with VFPv4 (Cortex-A7/A15 and later), for the family's sources only;
+  # the hard-float ABI passes floats in the same VFP registers with or without
+  # NEON, so they link with the baseline armhf code around them.
+  set(SINKQ_KERNEL_FLAGS -mfpu=neon-vfpv4 -mfloat-abi=hard)
 else()
   message(FATAL_ERROR "sinkq: unknown kernel family '${SINKQ_KERNELS}'")
 endif()

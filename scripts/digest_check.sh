@@ -5,7 +5,8 @@
 # temperature sampling and every --quant mode the builds support.
 #
 # usage: scripts/digest_check.sh BUILD_A BUILD_B
-#   RUN_B      command prefix for B's binary (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu")
+#   RUN_B      command prefix for B's binary (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu");
+#              default: B/run-emulated if B is a cross build (cmake/emulator.cmake)
 #   MODES      --quant modes to try (default: fp32 and the W8A8 modes); a mode
 #              other than fp32 that A reports as unsupported is skipped with a
 #              message, fp32 must work.
@@ -14,7 +15,9 @@ cd "$(dirname "$0")/.."
 A=$1 B=$2
 SHARED=${SINKQ_SHARED_DIR:-$(cd .. && pwd)/shared}
 MODES=${MODES:-"fp32 w8a8-static w8a8-dyn-tensor w8a8-dyn-token"}
-read -r -a run_b <<<"${RUN_B:-}"
+default_run_b=""
+if [ -x "$B/run-emulated" ]; then default_run_b="$B/run-emulated"; fi
+read -r -a run_b <<<"${RUN_B:-$default_run_b}"
 work="$B/digest"
 mkdir -p "$work"
 # One file per weight granularity, both with fp32 and int8 matrices; the
@@ -69,5 +72,19 @@ for mode in $MODES; do
       echo "digest: same $what: $(tail -1 <<<"$da")"
     fi
   done
+  # The story itself: greedy text (stdout only; stderr carries timings).
+  gen=(generate --quant "$mode" --model "$work/tensor.sqm" --prompt "Once upon a time" --steps 100
+       --temp 0)
+  if ! ga=$("$A/tools/sinkq" "${gen[@]}" 2>/dev/null) ||
+     ! gb=$("${run_b[@]}" "$B/tools/sinkq" "${gen[@]}" 2>/dev/null); then
+    echo "generate: FAIL --quant $mode: a build failed"
+    failed=1
+  elif [ "$ga" != "$gb" ]; then
+    echo "generate: FAIL --quant $mode: texts differ"
+    diff <(echo "$ga") <(echo "$gb") | cut -c1-160 | head -6
+    failed=1
+  else
+    echo "generate: same --quant $mode --temp 0: $(tr '\n' ' ' <<<"$ga" | cut -c1-60)..."
+  fi
 done
 exit $failed

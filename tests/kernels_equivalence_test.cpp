@@ -223,14 +223,13 @@ TEST_F(KernelsEquivalence, RequantizeEqualsReference) {
     FixedPointMultiplier m;
     switch (rep % 5) {
       case 0: m = quantize_multiplier(real(rng_)); break;
-      case 1: m.multiplier = mult(rng_), m.shift = static_cast<int32_t>(rng_() % 31); break;
+      case 1: m.multiplier = mult(rng_), m.shift = static_cast<int32_t>(rng_() % 32); break;
       // Outside the documented multiplier range, still defined by the reference.
-      case 2: m.multiplier = any(rng_), m.shift = static_cast<int32_t>(rng_() % 31); break;
-      case 3: m.multiplier = INT32_MIN, m.shift = static_cast<int32_t>(rng_() % 31); break;
+      case 2: m.multiplier = any(rng_), m.shift = static_cast<int32_t>(rng_() % 32); break;
+      case 3: m.multiplier = INT32_MIN, m.shift = static_cast<int32_t>(rng_() % 32); break;
       // 2^30: every odd accumulator lands exactly on a rounding tie of the high multiply.
-      default: m.multiplier = 1 << 30, m.shift = static_cast<int32_t>(rng_() % 31); break;
+      default: m.multiplier = 1 << 30, m.shift = static_cast<int32_t>(rng_() % 32); break;
     }
-    if (m.shift > 30) continue;  // the reference's mask overflows at 31
     const uint32_t n = rep < 140 ? static_cast<uint32_t>(rep % 70) : 1000;
     const auto acc = random_acc(n, &rng_);
     std::vector<int8_t> want(n + 1, 99), got(n + 1, 99);
@@ -262,6 +261,137 @@ TEST_F(KernelsEquivalence, RequantizeRoundsNearTiesLikeReference) {
     kernels::requantize_s32_s8(acc.data(), got, 9, m);
     ASSERT_EQ(std::memcmp(want, got, 9), 0) << "a=" << a << " multiplier=" << m.multiplier;
   }
+}
+
+// Bit equality, except that any NaN equals any NaN: a compiler may swap the
+// operands of a commutative add, which changes only which NaN payload wins.
+::testing::AssertionResult same_floats(const std::vector<float>& want,
+                                       const std::vector<float>& got) {
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (std::isnan(want[i]) && std::isnan(got[i])) continue;
+    if (std::memcmp(&want[i], &got[i], sizeof(float)) != 0)
+      return ::testing::AssertionFailure() << "element " << i << ": ref " << want[i]
+                                           << ", kernel " << got[i];
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Normal values times 2^e: e = -70 makes every product and partial sum
+// denormal, e = -135 the inputs themselves, e = 60 overflows to infinity and
+// inf - inf to NaN. Armv7 NEON flushes denormals to zero; the reference does not.
+TEST_F(KernelsEquivalence, GemmF32AndDotEqualReferenceOnDenormalsAndOverflow) {
+  for (int e : {-70, -135, 60})
+    for (const Shape& s : test::gemm_shapes(false)) {
+      if (s.cols > 257 || s.rows > 13) continue;  // the small shapes cross every tile edge
+      auto w = test::random_f32(size_t{s.rows} * s.cols, &rng_);
+      auto x = test::random_f32(size_t{s.n} * s.cols, &rng_);
+      for (auto& v : w) v = std::ldexp(v, e);
+      for (auto& v : x) v = std::ldexp(v, e);
+      std::vector<float> want(size_t{s.n} * s.rows), got(want.size(), -1.f);
+      ref::gemm_f32(w.data(), x.data(), want.data(), s.n, s.rows, s.cols);
+      kernels::gemm_f32(w.data(), x.data(), got.data(), s.n, s.rows, s.cols);
+      ASSERT_TRUE(same_floats(want, got)) << "2^" << e << " " << describe(s);
+      const std::vector<float> dw{ref::dot_f32(w.data(), x.data(), s.cols)};
+      const std::vector<float> dg{kernels::dot_f32(w.data(), x.data(), s.cols)};
+      ASSERT_TRUE(same_floats(dw, dg)) << "dot 2^" << e << " cols=" << s.cols;
+    }
+}
+
+TEST_F(KernelsEquivalence, GemmF32KeepsDenormalPartialSums) {
+  // 35 products 2^-70 * 2^-70 = 2^-140, all partial sums denormal; the sum
+  // is 35 * 2^-140 exactly. A flush-to-zero kernel returns 0.
+  const std::vector<float> w(35, std::ldexp(1.f, -70)), x(35, std::ldexp(1.f, -70));
+  EXPECT_EQ(kernels::dot_f32(w.data(), x.data(), 35), std::ldexp(35.f, -140));
+  float y = 0.f;
+  kernels::gemm_f32(w.data(), x.data(), &y, 1, 1, 35);
+  EXPECT_EQ(y, std::ldexp(35.f, -140));
+}
+
+TEST_F(KernelsEquivalence, QuantizeSeesDenormalInputsAndScales) {
+  // A denormal input times a huge inv_scale quantizes to a nonzero value, and
+  // a denormal inv_scale times a huge input too.
+  const auto probe = quantize_probe(&rng_);
+  std::vector<float> x = {1e-38f, -1e-38f, 5.9e-39f, -3e-39f, 1e-45f, 3e38f, -1e38f, 1.f};
+  for (size_t i = 0; x.size() < 203; ++i) x.push_back(probe[i]);
+  for (float inv_scale : {2e38f, 3.4e38f, 1e-38f, std::ldexp(1.f, -149), -1e-39f})
+    for (uint32_t off : {0u, 1u, 3u}) {
+      const uint32_t n = static_cast<uint32_t>(x.size()) - off;
+      std::vector<int8_t> want(n), got(n, 99);
+      ref::quantize_f32_s8(x.data() + off, want.data(), n, inv_scale);
+      kernels::quantize_f32_s8(x.data() + off, got.data(), n, inv_scale);
+      ASSERT_EQ(want, got) << "inv_scale=" << inv_scale << " off=" << off;
+    }
+  int8_t q[8];
+  kernels::quantize_f32_s8(x.data(), q, 8, 2e38f);
+  EXPECT_EQ(q[0], 2);   // 1e-38 * 2e38
+  EXPECT_EQ(q[1], -2);
+  EXPECT_EQ(q[2], 1);   // 5.9e-39 * 2e38 = 1.18
+  kernels::quantize_f32_s8(x.data(), q, 8, 1e-38f);
+  EXPECT_EQ(q[5], 3);   // 3e38 * 1e-38
+  EXPECT_EQ(q[6], -1);
+}
+
+TEST_F(KernelsEquivalence, AbsmaxOfDenormalsIsTheLargestDenormal) {
+  for (uint32_t n : {1u, 4u, 5u, 17u, 1003u}) {
+    auto x = test::random_f32(n, &rng_);
+    for (auto& v : x) v = std::ldexp(v, -140);
+    const float want = ref::absmax_f32(x.data(), n), got = kernels::absmax_f32(x.data(), n);
+    ASSERT_EQ(std::memcmp(&want, &got, sizeof(float)), 0) << "n=" << n;
+  }
+  const float d[] = {1e-45f, -3e-40f, std::nanf(""), 2e-40f, 0.f, 1e-42f, -std::nanf("")};
+  EXPECT_EQ(kernels::absmax_f32(d, 7), 3e-40f);
+}
+
+TEST_F(KernelsEquivalence, DequantizeEqualsReferenceForDenormalAndNonFiniteScales) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (uint32_t n : {1u, 3u, 4u, 5u, 8u, 70u}) {
+    const auto acc = random_acc(n, &rng_);
+    auto ch = test::random_f32(n, &rng_);
+    for (size_t i = 0; i < ch.size(); i += 3) ch[i] = std::ldexp(ch[i], -140);  // denormal
+    for (float scale : {0.f, -0.f, 1e-40f, std::ldexp(1.f, -140), 1e-30f, 3e38f, -inf, inf,
+                        std::nanf("")}) {
+      std::vector<float> want(n + 1, 7.f), got(n + 1, 7.f);
+      ref::dequantize_s32_f32(acc.data(), want.data(), n, scale);
+      kernels::dequantize_s32_f32(acc.data(), got.data(), n, scale);
+      ASSERT_TRUE(same_floats(want, got)) << "n=" << n << " scale=" << scale;
+      ref::dequantize_s32_f32_ch(acc.data(), want.data(), n, scale, ch.data());
+      kernels::dequantize_s32_f32_ch(acc.data(), got.data(), n, scale, ch.data());
+      ASSERT_TRUE(same_floats(want, got)) << "n=" << n << " scale=" << scale << " ch";
+    }
+  }
+  const int32_t a[] = {3, -5, 1, 7, 0};
+  float y[5];
+  kernels::dequantize_s32_f32(a, y, 5, std::ldexp(1.f, -140));  // denormal results
+  EXPECT_EQ(y[0], std::ldexp(3.f, -140));
+  EXPECT_EQ(y[1], std::ldexp(-5.f, -140));
+}
+
+TEST_F(KernelsEquivalence, RequantizeRoundsShiftTiesAwayFromZero) {
+  // With multiplier 2^30 the high multiply halves exactly, so acc = 2 t with
+  // t = k 2^e + 2^(e - 1) lands on a tie of the shift by e, for every e.
+  std::vector<int32_t> acc;
+  for (int32_t e = 1; e < 32; ++e)
+    for (int64_t k : {0, 1, 2, 3, 100}) {
+      const int64_t t = (k << e) + (int64_t{1} << (e - 1));
+      if (2 * t > INT32_MAX) continue;
+      acc.push_back(static_cast<int32_t>(2 * t));
+      acc.push_back(static_cast<int32_t>(-2 * t));
+    }
+  for (int32_t shift = 0; shift < 32; ++shift) {
+    const FixedPointMultiplier m{1 << 30, shift};
+    const uint32_t n = static_cast<uint32_t>(acc.size());
+    std::vector<int8_t> want(n), got(n, 99);
+    ref::requantize_s32_s8(acc.data(), want.data(), n, m);
+    kernels::requantize_s32_s8(acc.data(), got.data(), n, m);
+    ASSERT_EQ(want, got) << "shift=" << shift;
+  }
+  // Independent values for acc * 2^30 * 2^-31 * 2^-1: the high multiply rounds
+  // its ties up (9 / 2 -> 5, -9 / 2 -> -4), the shift away from zero.
+  const int32_t a[] = {6, -6, 2, -2, 10, -10, 9, -9};
+  int8_t q[8];
+  kernels::requantize_s32_s8(a, q, 8, FixedPointMultiplier{1 << 30, 1});
+  const int8_t want[] = {2, -2, 1, -1, 3, -3, 3, -2};
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(q[i], want[i]) << "acc=" << a[i];
 }
 
 TEST(KernelFamily, NameMatchesTheBuild) {

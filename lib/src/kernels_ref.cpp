@@ -83,7 +83,8 @@ int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
 }
 // gemmlowp RoundingDivideByPOT: x / 2^e rounded half away from zero.
 int32_t rounding_divide_by_pot(int32_t x, int32_t e) {
-  const int32_t mask = (int32_t{1} << e) - 1;
+  // In unsigned arithmetic: 2^31 - 1 (e == 31) overflows int32 on the way.
+  const int32_t mask = static_cast<int32_t>((uint32_t{1} << e) - 1u);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> e) + (remainder > threshold ? 1 : 0);
