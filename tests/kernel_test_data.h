@@ -27,7 +27,7 @@ inline std::string describe(const Shape& s) {
 // hidden 172, vocab 512), and large ones (`huge` adds the slowest).
 inline std::vector<Shape> gemm_shapes(bool huge) {
   std::vector<Shape> v;
-  for (uint32_t n : {1u, 2u, 3u, 4u, 5u, 8u, 9u})
+  for (uint32_t n : {1u, 2u, 3u, 4u, 5u, 8u, 9u, 13u})  // 13: a tile of 8, of 4 and one token
     for (uint32_t rows : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 13u})
       for (uint32_t cols : {1u,  2u,  3u,  7u,  8u,  15u, 16u, 17u,  31u,  32u,  33u, 47u,
                             63u, 64u, 65u, 95u, 96u, 97u, 127u, 128u, 129u, 172u, 255u, 257u})

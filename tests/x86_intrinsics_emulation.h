@@ -45,6 +45,18 @@ inline __m512i _mm512_maskz_loadu_epi8(__mmask64 k, const void* p) {
   return r;
 }
 
+inline __m512i _mm512_set1_epi8(char c) {
+  __m512i r;
+  for (int i = 0; i < 64; ++i) r.b[i] = static_cast<int8_t>(c);
+  return r;
+}
+
+inline __m512i _mm512_xor_si512(__m512i a, __m512i b) {
+  __m512i r;
+  for (int i = 0; i < 64; ++i) r.b[i] = static_cast<int8_t>(a.b[i] ^ b.b[i]);
+  return r;
+}
+
 // vpabsb: |-128| is 0x80 (128 when read as unsigned).
 inline __m512i _mm512_abs_epi8(__m512i a) {
   __m512i r;
