@@ -105,6 +105,9 @@ void shapes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_GemmS8)->Apply(shapes);
+// A GEMV whose 512 MiB of int8 weights cannot sit in any cache (the largest
+// last-level cache seen here is 260 MiB): the DRAM-bound decode case.
+BENCHMARK(BM_GemmS8)->ArgNames({"rows", "cols", "n"})->Args({16384, 32768, 1});
 BENCHMARK(BM_GemmF32)->Apply(shapes);
 
 // STREAM-like read bandwidth at sizes from L2 to DRAM, for comparison with
@@ -118,7 +121,7 @@ void BM_MemoryRead(benchmark::State& state) {
   (void)bw;
 }
 BENCHMARK(BM_MemoryRead)->ArgName("bytes")->Arg(512 << 10)->Arg(16 << 20)->Arg(45 << 20)
-    ->Arg(256 << 20);
+    ->Arg(256 << 20)->Arg(int64_t{1} << 30);
 
 // The instruction mixes of the kernels in registers only: how close the
 // documented peak is to what this core delivers.
