@@ -7,6 +7,8 @@
 #  2. the firmware is cross-built with toolchains/arm-none-eabi.cmake
 #     (FW_BUILD), the model linked into QSPI flash; the build prints flash and
 #     RAM;
+#     The library must pass the freestanding check and the image link no
+#     allocator;
 #  3. it runs under qemu-system-arm -M mps3-an547 (semihosting console, time
 #     limit), with -icount shift=5 so that the SysTick count is deterministic
 #     (one tick of the 32 MHz clock per instruction);
@@ -44,6 +46,14 @@ cmake -S . -B "$FW" -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-none-eabi.cmake -DCMAK
   -DSINKQ_FIRMWARE_MODEL="$MODEL" -DSINKQ_FIRMWARE_PROMPT="$PROMPT" \
   -DSINKQ_FIRMWARE_STEPS="$STEPS" >/dev/null
 cmake --build "$FW" -j"$(nproc)"
+
+# The bare-metal library passes the host's freestanding check, and the image
+# links no allocator (newlib's malloc would arrive with printf and friends).
+cmake -DNM=arm-none-eabi-nm -DLIB="$FW/lib/libsinkq.a" -P tests/freestanding_check.cmake
+if arm-none-eabi-nm "$FW/examples/firmware/sinkq_firmware.elf" | grep -qE " T (_?malloc|_malloc_r|_sbrk)$"; then
+  echo "firmware: FAIL: the image links an allocator"
+  exit 1
+fi
 
 echo "--- qemu-system-arm -M mps3-an547"
 timeout "$TIME_LIMIT" qemu-system-arm -M mps3-an547 -nographic -semihosting -icount shift=5 \
