@@ -22,7 +22,7 @@ static sinkq_sampler sampler;
 static int32_t prompt_ids[sizeof(SINKQ_FIRMWARE_PROMPT) + 3];
 /* The story is kept and printed after generation, so that the cycle counts
  * hold the model's work only. */
-static char story[16384];
+static char story[8192];
 static size_t story_len;
 
 static void put(const char* s) { sinkq_port_puts(s); }
@@ -164,6 +164,10 @@ int main(void) {
   put_u(generated ? (t2 - t1) / (uint64_t)generated : 0);
   put(" cycles/token, ");
   put_ratio((uint64_t)generated * SINKQ_PORT_CORE_CLOCK_HZ, t2 - t1, 2);
-  put(" tokens/s at 32 MHz\n");
+  put(" tokens/s at 32 MHz\nstack: ");
+  put_u(sinkq_port_stack_used());
+  put(" of ");
+  put_u(sinkq_port_stack_size());
+  put(" bytes used\n");
   return 0;
 }

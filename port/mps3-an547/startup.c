@@ -12,7 +12,7 @@ void SysTick_Handler(void);
 void Reset_Handler(void);
 
 /* Linker script symbols (an547.ld). */
-extern uint32_t __stack_top[];
+extern uint32_t __stack_bottom[], __stack_top[];
 extern uint32_t __data_load[], __data_start[], __data_end[];
 extern uint32_t __bss_start[], __bss_end[];
 
@@ -52,12 +52,27 @@ __attribute__((used, section(".vectors"))) static void (*const vectors[16])(void
     SysTick_Handler,
 };
 
+#define STACK_PAINT 0x5AC5AC5Au
+
 __attribute__((noreturn, used)) static void reset_c(void) {
   uint32_t* dst = __data_start;
   const uint32_t* src = __data_load;
+  volatile uint32_t here = 0;
   while (dst < __data_end) *dst++ = *src++;
   for (dst = __bss_start; dst < __bss_end;) *dst++ = 0;
+  /* Paint the stack below this frame, for sinkq_port_stack_used(). */
+  for (dst = __stack_bottom; (uintptr_t)dst < (uintptr_t)&here - 64;) *dst++ = STACK_PAINT;
   sinkq_port_exit(main());
+}
+
+size_t sinkq_port_stack_used(void) {
+  const uint32_t* p = __stack_bottom;
+  while (p < __stack_top && *p == STACK_PAINT) ++p;
+  return (size_t)((const char*)__stack_top - (const char*)p);
+}
+
+size_t sinkq_port_stack_size(void) {
+  return (size_t)((const char*)__stack_top - (const char*)__stack_bottom);
 }
 
 /* Naked: nothing may touch a floating-point or vector register before CP10

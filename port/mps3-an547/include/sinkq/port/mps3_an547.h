@@ -24,6 +24,10 @@ void sinkq_port_put_u64(uint64_t v);
  * without a semihosting host it stops in a breakpoint loop. */
 void sinkq_port_exit(int code) __attribute__((noreturn));
 
+/* The deepest the stack has been since reset (painted at reset), and its size. */
+size_t sinkq_port_stack_used(void);
+size_t sinkq_port_stack_size(void);
+
 /* Starts the cycle counter: DWT CYCCNT if the core counts with it, otherwise
  * SysTick on the core clock (24 bits, extended to 64 in its interrupt). */
 void sinkq_port_cycles_init(void);
