@@ -56,9 +56,15 @@ if arm-none-eabi-nm "$FW/examples/firmware/sinkq_firmware.elf" | grep -qE " T (_
 fi
 
 echo "--- qemu-system-arm -M mps3-an547"
+rc=0
 timeout "$TIME_LIMIT" qemu-system-arm -M mps3-an547 -nographic -semihosting -icount shift=5 \
-  -kernel "$FW/examples/firmware/sinkq_firmware.elf" >"$FW/firmware.out"
+  -kernel "$FW/examples/firmware/sinkq_firmware.elf" >"$FW/firmware.out" || rc=$?
 cat "$FW/firmware.out"
+if [ $rc -ne 0 ]; then
+  # 124: the time limit; otherwise the firmware's exit code (3: a fault).
+  echo "firmware: FAIL: exit code $rc"
+  exit 1
+fi
 sed -n '/^--- story$/,/^--- end$/p' "$FW/firmware.out" | sed '1d;$d' >"$FW/story.firmware"
 "$SINKQ" generate --model "$MODEL" --quant w8a8-static --kv-bits 4 --sinks kvsink --sink-slots 8 \
   --prompt "$PROMPT" --steps "$STEPS" --temp 0 >"$FW/story.host" 2>/dev/null
