@@ -4,6 +4,8 @@
 // refused instead of followed.
 #include "sinkq/sinkq.h"
 
+#include <float.h>
+
 #include <new>
 
 #include "sinkq/model.h"
@@ -214,12 +216,10 @@ sinkq_status sinkq_reset(sinkq_session* session) {
 
 sinkq_status sinkq_sampler_init(sinkq_sampler* sampler, float temperature, uint64_t seed) {
   if (!sampler) return sinkq::to_c(Status::kInvalidArgument);
-  // NaN fails both comparisons.
-  if (!(temperature >= 0.f) || !(temperature <= 1e30f)) {
-    reinterpret_cast<SamplerHandle*>(sampler->opaque.bytes)->magic = 0;
-    return sinkq::to_c(Status::kInvalidArgument);
-  }
-  SamplerHandle* h = new (sampler->opaque.bytes) SamplerHandle{0, sinkq::Sampler(temperature, seed)};
+  SamplerHandle* h = new (sampler->opaque.bytes) SamplerHandle{0, sinkq::Sampler(0.f, seed)};
+  // Finite and not negative (NaN fails both comparisons).
+  if (!(temperature >= 0.f) || !(temperature <= FLT_MAX)) return sinkq::to_c(Status::kInvalidArgument);
+  h->sampler = sinkq::Sampler(temperature, seed);
   h->magic = sinkq::kSamplerMagic;
   return SINKQ_OK;
 }
