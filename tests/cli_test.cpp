@@ -94,7 +94,7 @@ TEST(Cli, InfoBreaksTheArenaAndTheFileDown) {
 TEST(Cli, ConvertTakesFittedSectionsFromAnotherFile) {
   const std::string both = good_model();
   ASSERT_EQ(run("calibrate --model " + quoted(both) + " --text " +
-                quoted(test::data_path("tinystories-valid-30k.txt")) + " --bytes 4000")
+                quoted(test::data_path("tinystories-valid-30k.txt")) + " --bytes 300 --ctx 16")
                 .code,
             0);
   const std::string out = test::temp_path("int8_with_scales.sqm");
