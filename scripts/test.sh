@@ -21,6 +21,18 @@ run_job() {  # name, build dir, extra cmake args...
 }
 
 run_job "host, reference kernels" build/test-ref -DCMAKE_BUILD_TYPE=Release -DSINKQ_KERNELS=ref
+# The installed CMake package (a few seconds): `cmake --install` into a
+# temporary prefix, tests/package (outside the tree) uses find_package(sinkq)
+# and the C API, and must print the same story as `sinkq generate`.
+echo "=== installed package: find_package(sinkq) from tests/package"
+scripts/package_check.sh build/test-ref
+# Bare-metal Cortex-M55 (about half a minute): the firmware demo cross-built
+# with toolchains/arm-none-eabi.cmake (reference kernels, the W8A8 + 4-bit KV
+# + KVSink stories260K image in flash) runs under qemu-system-arm -M
+# mps3-an547 with a time limit; its story must equal the host build's
+# `sinkq generate` byte for byte. Prints flash, RAM and cycles/token.
+echo "=== Cortex-M55 firmware under qemu-system-arm (mps3-an547)"
+scripts/firmware.sh build/test-ref build/test-m55
 run_job "host, ASan + UBSan" build/test-asan -DCMAKE_BUILD_TYPE=Debug -DSINKQ_SANITIZE=ON \
   -DSINKQ_KERNELS=ref
 # x86 SIMD families (about 1.5 minutes together on 2 cores): the AVX2 build

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -59,6 +60,53 @@ TEST(Cli, GoodModelRuns) {  // the control for every failure below
   const Result r = run("info --model " + quoted(good_model()));
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("dim 64"), std::string::npos) << r.output;
+}
+
+// The number after `label` on the output line that starts with it, or -1.
+long long figure(const std::string& out, const std::string& label) {
+  const size_t at = out.find("\n  " + label);
+  if (at == std::string::npos) return -1;
+  return std::atoll(out.c_str() + at + 3 + label.size());
+}
+
+TEST(Cli, InfoBreaksTheArenaAndTheFileDown) {
+  const std::string both = test::temp_path("info_both.sqm");
+  ASSERT_EQ(run("convert --checkpoint " + quoted(test::model_path("stories260K.bin")) +
+                " --tokenizer " + quoted(test::model_path("tok512.bin")) + " --out " + quoted(both))
+                .code,
+            0);
+  const Result r = run("info --model " + quoted(both) +
+                       " --context 128 --quant w8a8-dyn-token --kv-bits 4 --sinks pfn:2");
+  std::remove(both.c_str());
+  ASSERT_EQ(r.code, 0) << r.output;
+  long long sum = 0;
+  for (const char* part : {"kv cache", "sink table", "activations", "int8 scratch", "logits",
+                           "tables", "padding"}) {
+    const long long v = figure(r.output, part);
+    EXPECT_GE(v, 0) << part << "\n" << r.output;
+    sum += v;
+  }
+  EXPECT_GT(figure(r.output, "int8 scratch"), 0) << r.output;
+  EXPECT_EQ(sum, figure(r.output, "total")) << r.output;
+  EXPECT_NE(r.output.find("weights read by --quant w8a8-dyn-token"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ConvertTakesFittedSectionsFromAnotherFile) {
+  const std::string both = good_model();
+  ASSERT_EQ(run("calibrate --model " + quoted(both) + " --text " +
+                quoted(test::data_path("tinystories-valid-30k.txt")) + " --bytes 300 --ctx 16")
+                .code,
+            0);
+  const std::string out = test::temp_path("int8_with_scales.sqm");
+  const Result r = run("convert --checkpoint " + quoted(test::model_path("stories260K.bin")) +
+                       " --tokenizer " + quoted(test::model_path("tok512.bin")) +
+                       " --weights int8 --sections-from " + quoted(both) + " --out " + quoted(out));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const Result info = run("info --model " + quoted(out) + " --quant w8a8-static");
+  ASSERT_EQ(info.code, 0) << info.output;
+  EXPECT_EQ(figure(info.output, "fp32 tensors"), 5 * 2 * 64 * 4 + 64 * 4) << "norms only";
+  EXPECT_GT(figure(info.output, "act. scales"), 0) << info.output;
+  std::remove(out.c_str());
 }
 
 TEST(Cli, MissingModelFile) {

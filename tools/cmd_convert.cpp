@@ -2,6 +2,7 @@
 #include "host/io.h"
 #include "host/llama2c.h"
 #include "host/quantize.h"
+#include "host/sqm_writer.h"
 
 #include <cstdio>
 
@@ -10,7 +11,7 @@ namespace cli {
 
 int cmd_convert(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, {"checkpoint", "tokenizer", "out", "weights", "granularity"}))
+  if (!a.parse(argc, argv, {"checkpoint", "tokenizer", "out", "weights", "granularity", "sections-from"}))
     return fail(a.error());
   // fp32: the reference only; int8: int8 matrices only (smallest, for flash);
   // both: one file serving every --quant mode.
@@ -33,7 +34,25 @@ int cmd_convert(int argc, char** argv) {
   err = host::read_llama2c_tokenizer(tb, m.config.vocab_size, &v);
   if (!err.empty()) return fail(tok + ": " + err);
   if (weights != "fp32") host::add_int8_weights(&m.tensors, gran, weights == "int8");
-  const std::vector<uint8_t> bytes = host::build_sqm(m, v);
+  std::vector<uint8_t> bytes = host::build_sqm(m, v);
+  // Fitted sections (activation scales, cushion, sink predictor) from a file
+  // of the same checkpoint: calibration needs the fp32 weights, which an
+  // int8-only file for flash leaves out.
+  const std::string from = a.str("sections-from", "");
+  if (!from.empty()) {
+    port::MappedFile file;
+    Model src;
+    if (!open_model(from, &file, &src)) return 1;
+    if (src.config().dim != m.config.dim || src.config().n_layers != m.config.n_layers ||
+        src.config().vocab_size != m.config.vocab_size)
+      return fail("'" + from + "' is a model of another shape");
+    std::vector<host::Section> sections = host::read_sections(bytes.data(), bytes.size());
+    for (const host::Section& s : host::read_sections(src.base(), src.size()))
+      if (s.kind == format::kSectionActQuant || s.kind == format::kSectionCushion ||
+          s.kind == format::kSectionSinkPredictor)
+        host::put_section(&sections, s);
+    bytes = host::write_sqm(sections);
+  }
   // Prove the result loads before writing it.
   host::AlignedBuffer buf(bytes);
   Model check;
