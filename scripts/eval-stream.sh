@@ -10,17 +10,7 @@
 # for fp32 and 4-bit KV and the sink policies none, pfn:1, pfn:4 and kvsink
 # (4 slots; none has 0), one token per forward call. About 5 minutes on 2
 # cores with the reference kernels.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-SHARED=${SINKQ_SHARED_DIR:-$(cd .. && pwd)/shared}
-BUILD=${BUILD:-build/release}
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSINKQ_BUILD_TESTS=OFF -DSINKQ_BUILD_BENCH=OFF \
-  -DSINKQ_SHARED_DIR="$SHARED" >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target sinkq_cli >/dev/null
-S=$BUILD/tools/sinkq
-TEXT=$SHARED/data/tinystories-valid-30k.txt
-OUT=out/eval-stream
-mkdir -p $OUT
+source "$(dirname "$0")/eval-common.sh" eval-stream
 M=$OUT/stories260K.sqm
 $S convert --checkpoint "$SHARED/models/stories260K.bin" --tokenizer "$SHARED/models/tok512.bin" \
   --out $OUT/plain.sqm >/dev/null
