@@ -9,7 +9,7 @@
 #              4 sink slots fit in the same context;
 # for fp32 and 4-bit KV and the sink policies none, pfn:1, pfn:4 and kvsink
 # (4 slots; none has 0), one token per forward call; then a sweep of the
-# rolling window at a context of 512. About 9 minutes on 2 cores.
+# rolling window at a context of 512. About 6 minutes on 2 cores.
 source "$(dirname "$0")/eval-common.sh" eval-stream
 M=$OUT/stories260K.sqm
 $S convert --checkpoint "$SHARED/models/stories260K.bin" --tokenizer "$SHARED/models/tok512.bin" \
