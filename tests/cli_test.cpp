@@ -121,6 +121,7 @@ TEST(Cli, RollingGenerateRunsFarBeyondTheContext) {
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("generated 400 tokens"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("rolling: context 32, window 25, 4 sink slots"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("<s>"), std::string::npos) << r.output;  // a story end is a blank line
   // The default stops at the end of the context.
   r = run(base);
   EXPECT_EQ(r.code, 0) << r.output;

@@ -69,10 +69,11 @@ int cmd_generate(int argc, char** argv) {
       if (!opt.rolling) break;
       next = tok.bos_id();
       std::fwrite("\n\n", 1, 2, stdout);
+    } else {
+      Piece p;
+      tok.decode(prev, next, &p);
+      std::fwrite(p.data, 1, p.size, stdout);
     }
-    Piece p;
-    tok.decode(prev, next, &p);
-    std::fwrite(p.data, 1, p.size, stdout);
     std::fflush(stdout);
     prev = next;
     if (generated + 1 == steps) { ++generated; break; }
