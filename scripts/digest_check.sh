@@ -87,4 +87,21 @@ for mode in $MODES; do
     echo "generate: same --quant $mode --temp 0: $(tr '\n' ' ' <<<"$ga" | cut -c1-60)..."
   fi
 done
+# Rolling past the context (ring rows, RoPE beyond the context, the sinks'
+# back-rotation): 600 sampled tokens in a context of 64, fp32 and 4-bit KV.
+for bits in 32 4; do
+  roll=(generate --model "$work/tensor.sqm" --steps 600 --temp 0.9 --seed 3 --context 64 --rolling
+        --kv-bits $bits --sinks pfn:4)
+  if ! ra=$("$A/tools/sinkq" "${roll[@]}" 2>/dev/null) ||
+     ! rb=$("${run_b[@]}" "$B/tools/sinkq" "${roll[@]}" 2>/dev/null); then
+    echo "rolling: FAIL --kv-bits $bits: a build failed"
+    failed=1
+  elif [ "$ra" != "$rb" ]; then
+    echo "rolling: FAIL --kv-bits $bits: texts differ"
+    diff <(echo "$ra") <(echo "$rb") | cut -c1-160 | head -6
+    failed=1
+  else
+    echo "rolling: same --kv-bits $bits, 600 tokens in a context of 64: $(tr '\n' ' ' <<<"$ra" | tail -c 60)"
+  fi
+done
 exit $failed

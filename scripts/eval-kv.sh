@@ -5,17 +5,7 @@
 # width and sink policy with equal sink tables (4 slots), the KV bytes, and
 # how well predicted sinks match the tokens that receive the most attention.
 # Takes about 10 minutes on 2 cores with the reference kernels.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-SHARED=${SINKQ_SHARED_DIR:-$(cd .. && pwd)/shared}
-BUILD=${BUILD:-build/release}
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSINKQ_BUILD_TESTS=OFF -DSINKQ_BUILD_BENCH=OFF \
-  -DSINKQ_SHARED_DIR="$SHARED" >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target sinkq_cli >/dev/null
-S=$BUILD/tools/sinkq
-TEXT=$SHARED/data/tinystories-valid-30k.txt
-OUT=out/eval-kv
-mkdir -p $OUT
+source "$(dirname "$0")/eval-common.sh" eval-kv
 M=$OUT/stories260K.sqm
 $S convert --checkpoint "$SHARED/models/stories260K.bin" --tokenizer "$SHARED/models/tok512.bin" \
   --out $M >/dev/null

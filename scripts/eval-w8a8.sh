@@ -3,17 +3,7 @@
 # with per-tensor and per-channel int8 weights, static scales calibrated on the
 # calibration half (max and 99.99th percentile), perplexity on the evaluation
 # half for every activation mode and both classifier precisions.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-SHARED=${SINKQ_SHARED_DIR:-$(cd .. && pwd)/shared}
-BUILD=${BUILD:-build/release}
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSINKQ_BUILD_TESTS=OFF -DSINKQ_BUILD_BENCH=OFF \
-  -DSINKQ_SHARED_DIR="$SHARED" >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target sinkq_cli >/dev/null
-S=$BUILD/tools/sinkq
-TEXT=$SHARED/data/tinystories-valid-30k.txt
-OUT=out/eval-w8a8
-mkdir -p $OUT
+source "$(dirname "$0")/eval-common.sh" eval-w8a8
 ppl() { $S perplexity --text "$TEXT" --half eval --ctx 512 "$@" 2>/dev/null | awk '/^perplexity/ {print $2}'; }
 
 echo "| weights | activations | calibration | classifier | perplexity |"

@@ -162,6 +162,26 @@ TEST(Cli, PromptLongerThanTheContext) {
   EXPECT_NE(r.output.find("but the context holds 4 (--context)"), std::string::npos) << r.output;
 }
 
+TEST(Cli, RollingGenerateRunsFarBeyondTheContext) {
+  const std::string base = "generate --model " + quoted(good_model()) +
+                           " --context 32 --steps 400 --temp 0.9 --seed 7 --kv-bits 4 --sinks pfn:4";
+  Result r = run(base + " --rolling");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("generated 400 tokens"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("rolling: context 32, window 25, 4 sink slots"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("<s>"), std::string::npos) << r.output;  // a story end is a blank line
+  // The default stops at the end of the context.
+  r = run(base);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("context of 32 tokens is full"), std::string::npos) << r.output;
+  r = run(base + " --window 8");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("sinkq: --window needs --rolling"), std::string::npos) << r.output;
+  r = run(base + " --rolling --window 26");  // 32 - 8 + 1 is the most a batch of 8 allows
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("bad session options: invalid argument"), std::string::npos) << r.output;
+}
+
 TEST(Cli, ContextBeyondTheModel) {
   const Result r = run("generate --model " + quoted(good_model()) + " --context 513 --steps 2");
   EXPECT_EQ(r.code, 1);

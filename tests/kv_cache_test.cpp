@@ -50,11 +50,11 @@ struct Cache {
     EXPECT_EQ(KvCache::check(m, o), Status::kOk);
     ArenaPlanner measure(nullptr);
     KvCache probe;
-    probe.plan_store(m, o, ctx, batch, &measure);
+    probe.plan_store(m, o, ctx, batch, 0, &measure);
     probe.plan_table(&measure);
     arena.resize(measure.used());
     ArenaPlanner a(arena.data());
-    kv.plan_store(m, o, ctx, batch, &a);
+    kv.plan_store(m, o, ctx, batch, 0, &a);
     kv.plan_table(&a);
     const uint32_t hs = m.config().head_size;
     for (uint32_t p = 0; p < ctx; ++p)
@@ -63,9 +63,16 @@ struct Cache {
         cos.push_back(static_cast<float>(std::cos(angle)));
         sin.push_back(static_cast<float>(std::sin(angle)));
       }
-    kv.init(cos.data(), sin.data());
+    kv.init(cos.data(), sin.data(), nullptr, nullptr);  // no window
   }
 };
+
+// Positions 0 .. n-1, as a query at n - 1 sees them without a window.
+KvView upto(uint32_t n) {
+  KvView v;
+  v.pos = n - 1;
+  return v;
+}
 
 constexpr uint32_t kLayers = 5, kKvDim = 32, kHs = 8, kKvHeads = 4;
 
@@ -155,7 +162,7 @@ void check_reads(Cache* c, const Expected& e, const Sequence& s, uint32_t n,
       std::vector<float> q(kHs), probs(n), got(n), out(kHs, 0.f);
       for (auto& x : q) x = d(*rng);
       for (auto& x : probs) x = std::fabs(d(*rng)) / n;
-      c->kv.scores(l, h, q.data(), n, got.data());
+      c->kv.scores(l, h, q.data(), upto(n), got.data());
       std::vector<double> mixed(kHs, 0.0), mag(kHs, 0.0);
       for (uint32_t p = 0; p < n; ++p) {
         const float* orig = s.k[l][p].data() + h * kHs;
@@ -174,17 +181,13 @@ void check_reads(Cache* c, const Expected& e, const Sequence& s, uint32_t n,
           mag[i] += std::fabs(probs[p] * e.v[l][p][h * kHs + i]);
         }
       }
-      c->kv.mix(l, h, probs.data(), n, out.data());
+      c->kv.mix(l, h, probs.data(), upto(n), out.data());
       for (uint32_t i = 0; i < kHs; ++i) ASSERT_NEAR(out[i], mixed[i], 1e-5 * mag[i] + 1e-6);
     }
   }
 }
 
-const Model& stories() {
-  static test::LoadedModel m;
-  if (m.status != Status::kOk) test::load_copy(test::stories260k_sqm(), &m);
-  return m.model;
-}
+const Model& stories() { return test::stories260k_model(); }
 
 TEST(KvCache, AttentionOverSinksAndPackedRowsMatchesAnIndependentDequantization) {
   std::mt19937 rng(11);
@@ -259,7 +262,7 @@ TEST(KvCache, KvSinkStagesTheEarlyLayersAndKeepsASinksKvExactly) {
       if (l <= 2) {
         // Undecided rows of this call are read at full precision.
         std::vector<float> q(kHs, 0.5f), got(first + rows);
-        c.kv.scores(l, 1, q.data(), first + rows, got.data());
+        c.kv.scores(l, 1, q.data(), upto(first + rows), got.data());
         for (uint32_t t = 0; t < rows; ++t)
           ASSERT_EQ(got[first + t], ref::dot_f32(q.data(), s.k[l][first + t].data() + kHs, kHs));
       }
@@ -318,13 +321,7 @@ TEST(KvCache, PinnedPrefixIsReadInPlaceSkippedByKeyBlocksAndKeptAcrossReset) {
 
 // --- Through the session ---------------------------------------------------
 
-std::vector<int32_t> story_tokens(size_t n) {
-  std::vector<int32_t> ids;
-  EXPECT_EQ(host::encode_text(stories(), test::tinystories_text().substr(0, 4000), &ids), "");
-  ids.resize(n);
-  ids[0] = 1;  // BOS
-  return ids;
-}
+using test::story_tokens;
 
 // Logits after every token of `tokens`, with `opt` (all_logits on).
 std::vector<float> run(const Model& m, SessionOptions opt, const std::vector<int32_t>& tokens,
@@ -434,6 +431,41 @@ TEST(KvCacheSession, EveryBitWidthAndSinkPolicyRunsAndStaysCloseToFp32) {
         EXPECT_EQ(s.session.sink_slot(pos) >= 0, want) << pos;
       }
     }
+  }
+}
+
+TEST(KvCacheSession, RollingWindowKeepsAKvSinkSinkAfterItsBlockIsOverwritten) {
+  // The fitted sink sits in the first 100 tokens; 6 contexts of 32 later its
+  // ring row and key block have been reused many times, and it is still read
+  // from the table, before the window, at every bit width.
+  const std::vector<int32_t> story = story_tokens(100);
+  const Fitted f = fit_one_sink(story);
+  test::LoadedModel with;
+  test::load_copy(with_predictor(1, f.channel, f.threshold), &with);
+  ASSERT_EQ(with.status, Status::kOk);
+  std::vector<int32_t> tokens(story.begin(), story.begin() + f.position + 1);
+  while (tokens.size() < 6 * 32 + 40) tokens.push_back(story[1 + tokens.size() % 99]);
+  for (uint32_t bits : {32u, 4u, 3u}) {
+    SessionOptions opt;
+    opt.context = 32;
+    opt.batch = 4;
+    opt.rolling = true;
+    opt.kv.bits = bits;
+    opt.kv.key_block = 8;
+    opt.kv.sinks = SinkPolicy::kKvSink;
+    opt.kv.sink_slots = 2;
+    test::OwnedSession s;
+    test::start_session(with.model, opt, &s);
+    ASSERT_EQ(s.status, Status::kOk);
+    ASSERT_EQ(s.session.window(), 29u);  // 32 - 4 + 1
+    ASSERT_EQ(s.session.prefill(tokens.data(), tokens.size()), Status::kOk) << bits << " bits";
+    for (uint32_t v = 0; v < 512; ++v) ASSERT_TRUE(std::isfinite(s.session.logits()[v]));
+    EXPECT_GE(s.session.sink_slot(f.position), 0) << bits << " bits";
+    uint32_t seen[32];
+    const uint32_t n = s.session.attended(seen, 32);
+    ASSERT_GE(n, 30u);
+    EXPECT_EQ(seen[n - 30], f.position);  // the last sink before the window
+    EXPECT_EQ(seen[n - 1], s.session.position());
   }
 }
 

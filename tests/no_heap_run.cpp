@@ -86,6 +86,13 @@ int main(int argc, char** argv) {
   ok = ok && s.init(model, opt, g_arena, sizeof g_arena) == sinkq::Status::kOk &&
        s.prefill(ids, n) == sinkq::Status::kOk;
   for (int i = 0; ok && i < 32; ++i) ok = s.decode(sampler.sample(s.logits(), 512)) == sinkq::Status::kOk;
+  // And rolling through three contexts of 64 (the ring, RoPE rows beyond the
+  // context, the sinks' back-rotation).
+  opt.context = 64;
+  opt.rolling = true;
+  ok = ok && s.init(model, opt, g_arena, sizeof g_arena) == sinkq::Status::kOk &&
+       s.prefill(ids, n) == sinkq::Status::kOk;
+  for (int i = 0; ok && i < 192; ++i) ok = s.decode(sampler.sample(s.logits(), 512)) == sinkq::Status::kOk;
   g_armed = false;
 
   if (!ok) {

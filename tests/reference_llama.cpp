@@ -29,6 +29,17 @@ std::vector<double> ref_rmsnorm(const std::vector<double>& x, const double* w) {
   return o;
 }
 
+// RoPE on adjacent pairs of every head of x, for position pos.
+void ref_rope(std::vector<double>* x, int hs, double pos) {
+  for (size_t i = 0; i < x->size(); i += 2) {
+    const double freq = std::pow(10000.0, -static_cast<double>(i % hs) / hs);
+    const double c = std::cos(pos * freq), s = std::sin(pos * freq);
+    const double a = (*x)[i], b = (*x)[i + 1];
+    (*x)[i] = a * c - b * s;
+    (*x)[i + 1] = a * s + b * c;
+  }
+}
+
 }  // namespace
 
 bool read_reference(RefModel* m) {
@@ -65,7 +76,7 @@ bool read_reference(RefModel* m) {
 
 // Logits after every token of `tokens`.
 std::vector<std::vector<double>> ref_logits(const RefModel& m, const std::vector<int32_t>& tokens,
-                                            const SiteHook& hook) {
+                                            const SiteHook& hook, const Attends& attends) {
   const int D = m.dim, H = m.hidden, hs = D / m.heads, KV = hs * m.kv_heads;
   const int group = m.heads / m.kv_heads;
   std::vector<std::vector<std::vector<double>>> kc(m.layers), vc(m.layers);
@@ -78,35 +89,38 @@ std::vector<std::vector<double>> ref_logits(const RefModel& m, const std::vector
       ref_matvec(&m.wq[static_cast<size_t>(l) * D * D], xb, &q, D, D);
       ref_matvec(&m.wk[static_cast<size_t>(l) * KV * D], xb, &k, KV, D);
       ref_matvec(&m.wv[static_cast<size_t>(l) * KV * D], xb, &v, KV, D);
-      for (int i = 0; i < D; i += 2) {  // RoPE on adjacent pairs
-        const double freq = std::pow(10000.0, -static_cast<double>(i % hs) / hs);
-        const double c = std::cos(pos * freq), s = std::sin(pos * freq);
-        const double q0 = q[i], q1 = q[i + 1];
-        q[i] = q0 * c - q1 * s;
-        q[i + 1] = q0 * s + q1 * c;
-        if (i < KV) {
-          const double k0 = k[i], k1 = k[i + 1];
-          k[i] = k0 * c - k1 * s;
-          k[i + 1] = k0 * s + k1 * c;
-        }
-      }
-      kc[l].push_back(k);
+      ref_rope(&q, hs, static_cast<double>(pos));
+      kc[l].push_back(k);  // before RoPE: rotated where it is read
       vc[l].push_back(v);
+      // (key index, position) pairs: the attended keys, then the token itself.
+      std::vector<std::pair<int, int>> keys;
+      if (attends) {
+        keys = attends(static_cast<int>(pos));
+      } else {
+        for (size_t p = 0; p < pos; ++p) keys.emplace_back(static_cast<int>(p), static_cast<int>(p));
+      }
+      keys.emplace_back(static_cast<int>(pos), static_cast<int>(pos));
+      std::vector<std::vector<double>> rotated;
+      for (const auto& kp : keys) {
+        rotated.push_back(kc[l][kp.first]);
+        ref_rope(&rotated.back(), hs, kp.second);
+      }
       std::vector<double> att_out(D, 0.0);
       for (int h = 0; h < m.heads; ++h) {
         const int kh = h / group;
-        std::vector<double> a(pos + 1);
+        std::vector<double> a(keys.size());
         double mx = -1e300;
-        for (size_t p = 0; p <= pos; ++p) {
+        for (size_t j = 0; j < keys.size(); ++j) {
           double s = 0;
-          for (int i = 0; i < hs; ++i) s += q[h * hs + i] * kc[l][p][kh * hs + i];
-          a[p] = s / std::sqrt(static_cast<double>(hs));
-          mx = std::max(mx, a[p]);
+          for (int i = 0; i < hs; ++i) s += q[h * hs + i] * rotated[j][kh * hs + i];
+          a[j] = s / std::sqrt(static_cast<double>(hs));
+          mx = std::max(mx, a[j]);
         }
         double sum = 0;
         for (double& e : a) sum += (e = std::exp(e - mx));
-        for (size_t p = 0; p <= pos; ++p)
-          for (int i = 0; i < hs; ++i) att_out[h * hs + i] += a[p] / sum * vc[l][p][kh * hs + i];
+        for (size_t j = 0; j < keys.size(); ++j)
+          for (int i = 0; i < hs; ++i)
+            att_out[h * hs + i] += a[j] / sum * vc[l][keys[j].first][kh * hs + i];
       }
       if (hook) hook(l, 1, &att_out);
       std::vector<double> o;

@@ -23,9 +23,15 @@ bool read_reference(RefModel* m);  // stories260K.bin from the shared directory
 // modify them in place (fake quantization). layer == layers: classifier input.
 using SiteHook = std::function<void(int layer, int site, std::vector<double>* x)>;
 
+// The keys the token at index `pos` attends to besides itself, as (index of
+// the key's token, position its key is rotated to); the query is rotated to
+// `pos`. Without one, every earlier token at its own index.
+using Attends = std::function<std::vector<std::pair<int, int>>(int pos)>;
+
 // Logits after every token of `tokens`.
 std::vector<std::vector<double>> ref_logits(const RefModel& m, const std::vector<int32_t>& tokens,
-                                            const SiteHook& hook = nullptr);
+                                            const SiteHook& hook = nullptr,
+                                            const Attends& attends = nullptr);
 
 // Symmetric int8 fake quantization with ties to even, clamped to [-127, 127].
 double fake_quant(double x, double scale);

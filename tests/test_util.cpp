@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 
+#include "host/text_eval.h"
+
 namespace sinkq {
 namespace test {
 
@@ -76,6 +78,20 @@ std::string temp_path(const std::string& name) {
 
 bool write_temp(const std::string& path, const std::vector<uint8_t>& bytes) {
   return host::write_file(path, bytes);
+}
+
+const Model& stories260k_model() {
+  static LoadedModel m;
+  if (m.status != Status::kOk) load_copy(stories260k_sqm(), &m);
+  return m.model;
+}
+
+std::vector<int32_t> story_tokens(size_t n) {
+  std::vector<int32_t> ids;
+  EXPECT_EQ(host::encode_text(stories260k_model(), tinystories_text().substr(0, 4000), &ids), "");
+  ids.resize(n);
+  ids[0] = 1;  // BOS
+  return ids;
 }
 
 }  // namespace test

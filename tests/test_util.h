@@ -44,6 +44,11 @@ void start_session(const Model& m, const SessionOptions& opt, OwnedSession* out)
 // Evaluation text (the shared TinyStories slice).
 const std::string& tinystories_text();
 
+// stories260K loaded once per process, and the first n tokens of the story
+// text with BOS first.
+const Model& stories260k_model();
+std::vector<int32_t> story_tokens(size_t n);
+
 // A path in the test temp directory, unique to this process (builds and
 // worktrees may run the suite at the same time).
 std::string temp_path(const std::string& name);

@@ -12,7 +12,8 @@ namespace cli {
 
 int cmd_generate(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, with_kv_keys({"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier"})))
+  if (!a.parse(argc, argv, with_rolling_keys(with_kv_keys(
+                                 {"model", "prompt", "steps", "temp", "seed", "context", "quant", "classifier"}))))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -20,8 +21,9 @@ int cmd_generate(int argc, char** argv) {
   SessionOptions opt;
   opt.context = static_cast<uint32_t>(a.integer("context", 0));
   if (!parse_precision(a, &opt)) return 1;
-  const std::string kv_err = parse_kv_options(a, &opt.kv);
-  if (!kv_err.empty()) return fail(kv_err);
+  std::string err = parse_kv_options(a, &opt.kv);
+  if (err.empty()) err = parse_rolling(a, &opt);
+  if (!err.empty()) return fail(err);
   const long long steps = a.integer("steps", 256);
   const double temp = a.real("temp", 0.0);
   const long long seed = a.integer("seed", 42);
@@ -44,7 +46,7 @@ int cmd_generate(int argc, char** argv) {
   st = s.init(model, opt, arena.data(), arena.size());
   if (st != Status::kOk) return fail(std::string("cannot start session: ") + status_message(st));
 
-  if (n > s.context())
+  if (!opt.rolling && n > s.context())
     return fail("the prompt has " + std::to_string(n) + " tokens (with BOS) but the context holds " +
                 std::to_string(s.context()) + " (--context)");
   const uint64_t t0 = port::now_ns();
@@ -61,11 +63,17 @@ int cmd_generate(int argc, char** argv) {
   int32_t prev = ids[n - 1];
   long long generated = 0;
   for (; generated < steps; ++generated) {
-    const int32_t next = sampler.sample(s.logits(), model.config().vocab_size);
-    if (next == tok.bos_id() || next == tok.eos_id()) break;  // end of story
-    Piece p;
-    tok.decode(prev, next, &p);
-    std::fwrite(p.data, 1, p.size, stdout);
+    int32_t next = sampler.sample(s.logits(), model.config().vocab_size);
+    if (next == tok.bos_id() || next == tok.eos_id()) {
+      // The end of a story; a rolling session goes on with the next one.
+      if (!opt.rolling) break;
+      next = tok.bos_id();
+      std::fwrite("\n\n", 1, 2, stdout);
+    } else {
+      Piece p;
+      tok.decode(prev, next, &p);
+      std::fwrite(p.data, 1, p.size, stdout);
+    }
     std::fflush(stdout);
     prev = next;
     if (generated + 1 == steps) { ++generated; break; }
@@ -82,6 +90,9 @@ int cmd_generate(int argc, char** argv) {
   std::fprintf(stderr, "prompt %zu tokens, generated %lld tokens, prefill %.1f tok/s, decode %.1f tok/s (%s kernels)\n",
                n, generated, n / ((t1 - t0) * 1e-9 + 1e-12),
                generated / ((t2 - t1) * 1e-9 + 1e-12), SINKQ_KERNEL_FAMILY_NAME);
+  if (opt.rolling)
+    std::fprintf(stderr, "rolling: context %u, window %u, %u sink slots, %zu arena bytes, position %u\n",
+                 s.context(), s.window(), opt.kv.sink_slots, need, s.position());
   return 0;
 }
 

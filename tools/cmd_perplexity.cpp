@@ -13,7 +13,8 @@ namespace cli {
 
 int cmd_perplexity(int argc, char** argv) {
   Args a;
-  if (!a.parse(argc, argv, with_kv_keys({"model", "text", "ctx", "offset", "bytes", "half", "quant", "classifier", "batch"})))
+  if (!a.parse(argc, argv, with_rolling_keys(with_kv_keys(
+                                 {"model", "text", "ctx", "offset", "bytes", "half", "quant", "classifier", "batch"}))))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -30,6 +31,7 @@ int cmd_perplexity(int argc, char** argv) {
   if (!parse_precision(a, &opt)) return 1;
   opt.batch = static_cast<uint32_t>(a.integer("batch", 16));
   err = parse_kv_options(a, &opt.kv);
+  if (err.empty()) err = parse_rolling(a, &opt);
   if (!err.empty()) return fail(err);
   const long long ctx = a.integer("ctx", model.config().max_seq_len);
   if (ctx < 2 || ctx > model.config().max_seq_len)
@@ -39,8 +41,12 @@ int cmd_perplexity(int argc, char** argv) {
   host::PerplexityResult r;
   err = host::perplexity(model, opt, slice, &r);
   if (!err.empty()) return fail(err);
-  std::printf("tokens evaluated: %zu\nwindows: %zu of %lld tokens\nmean NLL: %.6f\nperplexity: %.4f\n",
-              r.tokens, r.windows, ctx, r.mean_nll, std::exp(r.mean_nll));
+  if (opt.rolling)
+    std::printf("tokens evaluated: %zu\none stream, context %lld, rolling window %u\n", r.tokens, ctx,
+                r.window);
+  else
+    std::printf("tokens evaluated: %zu\nwindows: %zu of %lld tokens\n", r.tokens, r.windows, ctx);
+  std::printf("mean NLL: %.6f\nperplexity: %.4f\n", r.mean_nll, std::exp(r.mean_nll));
   std::printf("kv: %s, %zu bytes/token\n", describe_kv(opt.kv).c_str(),
               kv_bytes_per_token(model.config().n_layers, model.config().kv_dim, opt.kv));
   std::fprintf(stderr, "%.1f tok/s (%s kernels)\n", r.tokens / (r.seconds + 1e-12),

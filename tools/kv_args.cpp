@@ -66,5 +66,19 @@ std::string describe_kv(const KvOptions& o) {
   return s + ", " + std::to_string(o.sink_slots) + " sink slots";
 }
 
+std::vector<std::string> with_rolling_keys(std::vector<std::string> keys) {
+  keys.insert(keys.end(), {"rolling!", "window"});
+  return keys;
+}
+
+std::string parse_rolling(const Args& a, SessionOptions* o) {
+  o->rolling = a.has("rolling");
+  const long long w = a.integer("window", 0);
+  if (w < 0 || w > 1 << 30) return "--window must be >= 1";
+  if (w > 0 && !o->rolling) return "--window needs --rolling";
+  o->window = static_cast<uint32_t>(w);
+  return "";
+}
+
 }  // namespace cli
 }  // namespace sinkq

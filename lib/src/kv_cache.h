@@ -6,6 +6,15 @@
 // the decision is made: to the sink table for a sink, to the store otherwise.
 // Until then later tokens of the same forward call read them at fp32 (a decode
 // step has no later tokens, so one-token decoding never sees the difference).
+//
+// Rolling window (SessionOptions::rolling): rows are a ring indexed by
+// position modulo the ring length, and a query at position P sees the sink
+// table and the window [P - W + 1, P]. Every key keeps the RoPE rotation of
+// its original position, so distances inside the window are exact. Table
+// entries that have left the window are placed directly before it, in
+// position order (StreamingLLM's positions within the cache): the i-th of T
+// such entries sits at P - W + 1 - T + i, which the query reaches by being
+// rotated back by the difference, since (R(a)q).(R(b)k) depends on b - a only.
 #ifndef SINKQ_KV_CACHE_H_
 #define SINKQ_KV_CACHE_H_
 
@@ -20,6 +29,18 @@
 
 namespace sinkq {
 
+// What a query at position `pos` attends to, in the order it is read: the
+// `sinks` table entries before the window (slot[i] at position[i], ascending),
+// then positions first .. pos.
+struct KvView {
+  uint32_t pos = 0;
+  uint32_t first = 0;
+  uint32_t sinks = 0;
+  uint8_t slot[kMaxSinkSlots];
+  uint32_t position[kMaxSinkSlots];
+  uint32_t size() const { return sinks + (pos - first + 1); }
+};
+
 class KvCache {
  public:
   // The options against the model (kInvalidArgument, or kUnsupported for
@@ -27,12 +48,22 @@ class KvCache {
   static Status check(const Model& m, const KvOptions& o);
   // Carves the store (and the KVSink staging) from `a`; sizes only with a
   // null-base planner. Call check() first.
+  // window: 0 for the default (the context fills up), else the rolling window
+  // W, in [1, max_window()].
   void plan_store(const Model& m, const KvOptions& o, uint32_t ctx, uint32_t batch,
-                  ArenaPlanner* a);
+                  uint32_t window, ArenaPlanner* a);
+  // The largest rolling window for these options (0: none fits). Rows a call
+  // writes must not be ones its first query still reads (W + batch - 1 rows
+  // of the ring) and the scores buffer holds `ctx` keys (W + sink_slots).
+  static uint32_t max_window(const KvOptions& o, uint32_t ctx, uint32_t batch);
+  // The sink table, and per slot the cos/sin of the rolling window's
+  // back-rotation (planned in every mode, so rolling does not change the size).
   void plan_table(ArenaPlanner* a);
-  // Once the arena exists. The RoPE tables ([ctx][head_size / 2]) serve the
-  // pre-RoPE key store; they may be filled after this call.
-  void init(const float* rope_cos, const float* rope_sin);
+  // Once the arena exists. The RoPE tables ([ctx][head_size / 2], row
+  // pos % ctx for position pos) serve the pre-RoPE key store; they may be
+  // filled after this call. freq: [head_size / 2] RoPE frequencies; qrot:
+  // [head_size] scratch (both for the rolling window).
+  void init(const float* rope_cos, const float* rope_sin, const double* freq, float* qrot);
   // Forgets the sequence; pinned slots stay.
   void reset();
 
@@ -42,10 +73,16 @@ class KvCache {
   // The residual stream after layer l for the call's n rows (KVSink decides).
   void after_layer(uint32_t l, const float* x, uint32_t n, uint32_t first_pos);
 
-  // out[p] = q . k_p over kv head kvh for positions p < len.
-  void scores(uint32_t l, uint32_t kvh, const float* q, uint32_t len, float* out);
-  // out += sum_p probs[p] v_p over kv head kvh, in position order.
-  void mix(uint32_t l, uint32_t kvh, const float* probs, uint32_t len, float* out);
+  // The keys a query at pos attends to (without a window: 0 .. pos).
+  void visible(uint32_t pos, KvView* v) const;
+  // visible() plus the back-rotations of the query for the sinks before the
+  // window; scores() and mix() then read that view.
+  void view(uint32_t pos, KvView* v);
+  // out[i] = q . k_i over kv head kvh for the view's keys, in view order.
+  void scores(uint32_t l, uint32_t kvh, const float* q, const KvView& v, float* out);
+  // out += sum_i probs[i] v_i over kv head kvh, in view order.
+  void mix(uint32_t l, uint32_t kvh, const float* probs, const KvView& v, float* out);
+  uint32_t window() const { return window_; }
 
   SinkTable& table() { return table_; }
   const SinkTable& table() const { return table_; }
@@ -65,6 +102,9 @@ class KvCache {
 
   KvOptions opt_;
   uint32_t layers_ = 0, dim_ = 0, kv_dim_ = 0, hs_ = 0, ctx_ = 0;
+  uint32_t window_ = 0;       // rolling window W, 0 without
+  uint32_t ring_rows_ = 0;    // rows of the store used as a ring (ctx, or whole key blocks)
+  uint32_t ring_blocks_ = 0;  // key-parameter blocks in the ring
   SinkPredictor predictor_;
   uint32_t stage_layers_ = 0;  // L + 1 under KVSink, else 0
   uint32_t stage_first_ = 0, stage_n_ = 0;
@@ -86,6 +126,10 @@ class KvCache {
   float* scratch_ = nullptr;         // [kv_dim]
   const float* rope_cos_ = nullptr;
   const float* rope_sin_ = nullptr;
+  const double* freq_ = nullptr;
+  float* shift_cos_ = nullptr;  // [sink_slots][head_size / 2]
+  float* shift_sin_ = nullptr;
+  float* qrot_ = nullptr;       // [head_size]
   SinkTable table_;
 };
 

@@ -60,6 +60,19 @@ uint32_t max3(uint32_t a, uint32_t b, uint32_t c) {
 
 bool is_w8a8(QuantMode q) { return q != QuantMode::kFp32; }
 
+// A rolling session stops here: RoPE angles pos * freq stay within the range
+// where mathx::sincos_d is accurate (|x| < 2^30, freq <= 1).
+constexpr uint32_t kMaxRollingPosition = uint32_t{1} << 30;
+
+uint32_t session_context(const Model& m, const SessionOptions& o) {
+  return o.context ? o.context : m.config().max_seq_len;
+}
+
+uint32_t rolling_window(const Model& m, const SessionOptions& o) {
+  if (!o.rolling) return 0;
+  return o.window ? o.window : KvCache::max_window(o.kv, session_context(m, o), o.batch);
+}
+
 // The precision a matrix runs in under this session's options.
 uint32_t matrix_dtype(const SessionOptions& o) { return is_w8a8(o.quant) ? kI8 : kF32; }
 uint32_t classifier_dtype(const SessionOptions& o) {
@@ -71,8 +84,9 @@ uint32_t classifier_dtype(const SessionOptions& o) {
 Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base, size_t* bytes,
                      MemoryPlan* mp) {
   const ModelConfig& c = model.config();
-  const uint32_t ctx = o.context ? o.context : c.max_seq_len;
+  const uint32_t ctx = session_context(model, o);
   const uint32_t b = o.batch;
+  const uint32_t half = c.head_size / 2;
   MemoryPlan p;
   ArenaPlanner a(base);
   uint64_t mark = 0;
@@ -84,13 +98,14 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   LayerRefs* layers = a.take<LayerRefs>(c.n_layers);
   float* rc = a.take<float>(uint64_t{ctx} * (c.head_size / 2));
   float* rs = a.take<float>(uint64_t{ctx} * (c.head_size / 2));
+  double* freq = a.take<double>(half);
   section_end(&p.tables);
 
   Status st = KvCache::check(model, o.kv);
   if (st != Status::kOk) return st;
   KvCache* kv_slot = a.take<KvCache>(1);
   KvCache kv;
-  kv.plan_store(model, o.kv, ctx, b, &a);
+  kv.plan_store(model, o.kv, ctx, b, rolling_window(model, o), &a);
   section_end(&p.kv_cache);
   kv.plan_table(&a);
   section_end(&p.sink_table);
@@ -104,6 +119,7 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   float* hb = a.take<float>(uint64_t{b} * c.hidden_dim);
   float* hb2 = a.take<float>(uint64_t{b} * c.hidden_dim);
   float* att = a.take<float>(ctx);
+  float* qrot = a.take<float>(c.head_size);  // a query rotated back (rolling window)
   section_end(&p.activations);
 
   int8_t* xq = nullptr;
@@ -131,6 +147,8 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   layers_ = layers;
   rope_cos_ = rc;
   rope_sin_ = rs;
+  rope_freq_ = freq;
+  qrot_ = qrot;
   kv_ = new (kv_slot) KvCache(kv);
   x_ = x;
   xb_ = xb;
@@ -166,6 +184,12 @@ static Status check_options(const Model& model, const SessionOptions& o) {
       if (model.matrix(kind, l, dt).rows == 0) return missing;
   if (o.quant == QuantMode::kW8A8Static && model.activation_scales() == nullptr)
     return Status::kMissingQuantization;
+  if (o.rolling) {
+    const uint32_t w = KvCache::max_window(o.kv, session_context(model, o), o.batch);
+    if (w == 0 || o.window > w) return Status::kInvalidArgument;
+  } else if (o.window != 0) {
+    return Status::kInvalidArgument;
+  }
   return Status::kOk;
 }
 
@@ -213,22 +237,32 @@ Status Session::init(const Model& model, const SessionOptions& options, void* ar
   }
   act_scales_ = model.activation_scales();
 
-  // RoPE table: angle = pos * theta^(-2j / head_size), in double so that every
+  // RoPE: angle = pos * theta^(-2j / head_size), in double so that every
   // target computes the same floats.
   const uint32_t half = c.head_size / 2;
+  rope_half_ = half;
   const double log_theta = mathx::log_d(c.rope_theta);
-  for (uint32_t j = 0; j < half; ++j) {
-    const double freq = mathx::exp_d(-(2.0 * j / c.head_size) * log_theta);
-    for (uint32_t pos = 0; pos < ctx_; ++pos) {
-      double s, co;
-      mathx::sincos_d(pos * freq, &s, &co);
-      rope_cos_[size_t{pos} * half + j] = static_cast<float>(co);
-      rope_sin_[size_t{pos} * half + j] = static_cast<float>(s);
-    }
-  }
-  kv_->init(rope_cos_, rope_sin_);
+  for (uint32_t j = 0; j < half; ++j)
+    rope_freq_[j] = mathx::exp_d(-(2.0 * j / c.head_size) * log_theta);
+  for (uint32_t pos = 0; pos < ctx_; ++pos) rope_row(pos);
+  kv_->init(rope_cos_, rope_sin_, rope_freq_, qrot_);
   model_ = &model;
   return Status::kOk;
+}
+
+// Row pos % ctx of the RoPE table holds position pos: a rolling session
+// rewrites a row when a position beyond the context reuses it, after the
+// position it held has left every window.
+void Session::rope_row(uint32_t pos) {
+  const uint32_t half = rope_half_;
+  float* cr = rope_cos_ + size_t{pos % ctx_} * half;
+  float* sr = rope_sin_ + size_t{pos % ctx_} * half;
+  for (uint32_t j = 0; j < half; ++j) {
+    double s, co;
+    mathx::sincos_d(pos * rope_freq_[j], &s, &co);
+    cr[j] = static_cast<float>(co);
+    sr[j] = static_cast<float>(s);
+  }
 }
 
 void Session::attention(uint32_t l, uint32_t n) {
@@ -236,18 +270,21 @@ void Session::attention(uint32_t l, uint32_t n) {
   const uint32_t hs = c.head_size;
   const uint32_t group = c.n_heads / c.n_kv_heads;
   const float scale = 1.f / mathx::sqrt_f32(static_cast<float>(hs));
+  KvView view;
   for (uint32_t t = 0; t < n; ++t) {
     const uint32_t pos = pos_ + t;
+    kv_->view(pos, &view);
+    const uint32_t len = view.size();
     for (uint32_t h = 0; h < c.n_heads; ++h) {
       const float* qh = q_ + size_t{t} * c.dim + h * hs;
       const uint32_t kvh = h / group;
-      kv_->scores(l, kvh, qh, pos + 1, att_);
-      for (uint32_t p = 0; p <= pos; ++p) att_[p] = att_[p] * scale;
-      softmax(att_, pos + 1);
-      if (observer_) observer_->on_attention(l, h, pos, att_, pos + 1);
+      kv_->scores(l, kvh, qh, view, att_);
+      for (uint32_t p = 0; p < len; ++p) att_[p] = att_[p] * scale;
+      softmax(att_, len);
+      if (observer_) observer_->on_attention(l, h, pos, att_, len);
       float* out = xb_ + size_t{t} * c.dim + h * hs;
       for (uint32_t i = 0; i < hs; ++i) out[i] = 0.f;
-      kv_->mix(l, kvh, att_, pos + 1, out);
+      kv_->mix(l, kvh, att_, view, out);
     }
   }
 }
@@ -267,8 +304,8 @@ void Session::layer_forward(uint32_t l, uint32_t n) {
   project(w.wv, xb_, v_, n);
   for (uint32_t t = 0; t < n; ++t) {
     const uint32_t pos = pos_ + t;
-    const float* cr = rope_cos_ + size_t{pos} * half;
-    const float* sr = rope_sin_ + size_t{pos} * half;
+    const float* cr = rope_cos_ + size_t{pos % ctx_} * half;
+    const float* sr = rope_sin_ + size_t{pos % ctx_} * half;
     rope(q_ + size_t{t} * dim, dim, c.head_size, cr, sr);
     rope(k_ + size_t{t} * kv_dim, kv_dim, c.head_size, cr, sr);
     kv_->put(l, t, pos, k_ + size_t{t} * kv_dim, v_ + size_t{t} * kv_dim);
@@ -358,7 +395,12 @@ Status Session::forward(const int32_t* tokens, uint32_t n) {
   for (uint32_t t = 0; t < n; ++t)
     if (tokens[t] < 0 || static_cast<uint32_t>(tokens[t]) >= c.vocab_size)
       return Status::kTokenOutOfRange;
-  if (n > ctx_ - pos_) return Status::kContextFull;
+  if (n > room()) return Status::kContextFull;
+  if (pos_ + n > ctx_) {  // rolling past the context: RoPE rows for the new positions
+    for (uint32_t t = 0; t < n; ++t)
+      if (pos_ + t >= ctx_) rope_row(pos_ + t);
+    rope_wrapped_ = true;
+  }
 
   // The embedding row, dequantized when the mode runs int8 (so an int8-only
   // model file and one holding both precisions give the same result).
@@ -403,7 +445,7 @@ Status Session::prefill(const int32_t* tokens, size_t n) {
   const uint32_t vocab = model_->config().vocab_size;
   for (size_t t = 0; t < n; ++t)
     if (tokens[t] < 0 || static_cast<uint32_t>(tokens[t]) >= vocab) return Status::kTokenOutOfRange;
-  if (n > ctx_ - pos_) return Status::kContextFull;
+  if (n > room()) return Status::kContextFull;
   for (size_t done = 0; done < n;) {
     const uint32_t chunk = static_cast<uint32_t>(n - done < opt_.batch ? n - done : opt_.batch);
     Status st = forward(tokens + done, chunk);
@@ -415,7 +457,26 @@ Status Session::prefill(const int32_t* tokens, size_t n) {
 
 Status Session::decode(int32_t token) { return forward(&token, 1); }
 
+uint32_t Session::room() const {
+  return opt_.rolling ? kMaxRollingPosition - pos_ : ctx_ - pos_;
+}
+
+uint32_t Session::window() const { return kv_ ? kv_->window() : 0; }
+
+uint32_t Session::attended(uint32_t* positions, uint32_t cap) const {
+  if (kv_ == nullptr) return 0;
+  KvView v;
+  kv_->visible(pos_, &v);
+  for (uint32_t i = 0; i < v.size() && i < cap; ++i)
+    positions[i] = i < v.sinks ? v.position[i] : v.first + (i - v.sinks);
+  return v.size();
+}
+
 void Session::reset() {
+  if (rope_wrapped_) {
+    for (uint32_t pos = 0; pos < ctx_; ++pos) rope_row(pos);
+    rope_wrapped_ = false;
+  }
   pos_ = prefix_;
   last_row_ = 0;
   logits_valid_ = false;
@@ -448,7 +509,7 @@ void Session::unpin_prefix() {
 }
 
 int32_t Session::sink_slot(uint32_t pos) const {
-  if (kv_ == nullptr || pos >= ctx_) return -1;
+  if (kv_ == nullptr) return -1;
   const uint8_t s = kv_->table().slot_of(pos);
   return s == SinkTable::kNoSlot ? -1 : s;
 }

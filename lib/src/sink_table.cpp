@@ -25,10 +25,12 @@ void SinkTable::init() {
 
 void SinkTable::clear() {
   if (map_ == nullptr) return;
-  for (uint32_t p = 0; p < ctx_; ++p)
-    if (map_[p] != kNoSlot && state_[map_[p]] != kPinned) map_[p] = kNoSlot;
-  for (uint32_t s = 0; s < slots_; ++s)
+  // A rolling session may have overwritten a pinned slot's map entry.
+  for (uint32_t p = 0; p < ctx_; ++p) map_[p] = kNoSlot;
+  for (uint32_t s = 0; s < slots_; ++s) {
     if (state_[s] == kOwned) state_[s] = kFree;
+    if (state_[s] == kPinned) map_[pos_[s] % ctx_] = static_cast<uint8_t>(s);
+  }
 }
 
 int32_t SinkTable::acquire(uint32_t pos) {
@@ -36,7 +38,7 @@ int32_t SinkTable::acquire(uint32_t pos) {
     if (state_[s] != kFree) continue;
     state_[s] = kOwned;
     pos_[s] = pos;
-    map_[pos] = static_cast<uint8_t>(s);
+    map_[pos % ctx_] = static_cast<uint8_t>(s);
     for (uint32_t l = 0; l < layers_; ++l) {
       k_[s * layers_ + l] = owned_key(s, l);
       v_[s * layers_ + l] = owned_value(s, l);
@@ -54,7 +56,8 @@ Status SinkTable::pin(uint32_t first, uint32_t count, const float* const* k,
   for (uint32_t l = 0; l < layers_; ++l)
     if (k[l] == nullptr || v[l] == nullptr) return Status::kInvalidArgument;
   for (uint32_t i = 0; i < count; ++i) {
-    if (state_[first + i] != kFree || positions[i] >= ctx_ || map_[positions[i]] != kNoSlot)
+    if (state_[first + i] != kFree || positions[i] >= ctx_ ||
+        slot_of(positions[i]) != kNoSlot)
       return Status::kInvalidArgument;
     for (uint32_t j = 0; j < i; ++j)
       if (positions[j] == positions[i]) return Status::kInvalidArgument;
@@ -77,7 +80,7 @@ Status SinkTable::unpin(uint32_t first, uint32_t count) {
   for (uint32_t s = first; s < first + count; ++s)
     if (state_[s] != kPinned) return Status::kInvalidArgument;
   for (uint32_t s = first; s < first + count; ++s) {
-    map_[pos_[s]] = kNoSlot;
+    if (map_[pos_[s] % ctx_] == s) map_[pos_[s] % ctx_] = kNoSlot;
     state_[s] = kFree;
   }
   return Status::kOk;

@@ -2,7 +2,11 @@
 // full-precision K and V for every layer. Owned slots copy into the arena;
 // pinned slots point at external const memory (the prefix cushion in the
 // model file) and survive reset(). A position map answers "is token p in the
-// table?" in O(1) during attention.
+// table?" in O(1) during attention. The map is a ring of ctx entries indexed by
+// position modulo ctx, each checked against its slot's position, so a rolling
+// session (positions beyond ctx) reuses it: an entry whose token has left the
+// window may be overwritten by a newer token, and the slot stays reachable
+// through the slot list (in_use(), position()).
 #ifndef SINKQ_SINK_TABLE_H_
 #define SINKQ_SINK_TABLE_H_
 
@@ -36,9 +40,13 @@ class SinkTable {
   // Releases pinned slots [first, first + count).
   Status unpin(uint32_t first, uint32_t count);
 
-  uint8_t slot_of(uint32_t pos) const { return map_[pos]; }
-  const uint8_t* map() const { return map_; }
+  uint8_t slot_of(uint32_t pos) const {
+    const uint8_t s = map_[pos % ctx_];
+    return s != kNoSlot && pos_[s] == pos ? s : kNoSlot;
+  }
   bool pinned(uint32_t slot) const { return state_[slot] == kPinned; }
+  bool in_use(uint32_t slot) const { return state_[slot] != kFree; }
+  uint32_t position(uint32_t slot) const { return pos_[slot]; }
   const float* key(uint32_t slot, uint32_t l) const { return k_[slot * layers_ + l]; }
   const float* value(uint32_t slot, uint32_t l) const { return v_[slot * layers_ + l]; }
   // The arena copy of an owned slot's layer l.
@@ -56,7 +64,7 @@ class SinkTable {
   const float** v_ = nullptr;
   uint32_t* pos_ = nullptr;    // [slots]
   uint8_t* state_ = nullptr;   // [slots]
-  uint8_t* map_ = nullptr;     // [ctx] slot or kNoSlot
+  uint8_t* map_ = nullptr;     // [ctx] slot or kNoSlot, by position modulo ctx
 };
 
 }  // namespace sinkq

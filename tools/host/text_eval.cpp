@@ -83,7 +83,7 @@ std::string perplexity(const Model& model, const SessionOptions& opt_in, const s
   Session s;
   st = s.init(model, opt, arena.data(), arena.size());
   if (st != Status::kOk) return std::string("session: ") + status_message(st);
-  const size_t window = s.context();
+  const size_t window = opt.rolling ? ids.size() : s.context();
   double nll = 0;
   size_t count = 0, windows = 0;
   const uint64_t t0 = port::now_ns();
@@ -96,6 +96,7 @@ std::string perplexity(const Model& model, const SessionOptions& opt_in, const s
   out->seconds = (port::now_ns() - t0) * 1e-9;
   out->tokens = count;
   out->windows = windows;
+  out->window = s.window();
   out->mean_nll = nll / static_cast<double>(count);
   return "";
 }

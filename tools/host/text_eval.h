@@ -24,12 +24,15 @@ std::string encode_text(const Model& model, const std::string& text, std::vector
 struct PerplexityResult {
   size_t tokens = 0;    // predictions scored
   size_t windows = 0;
+  uint32_t window = 0;  // the rolling window, when the options roll
   double mean_nll = 0;  // nats per token
   double seconds = 0;
 };
 
 // Splits the token stream into windows of opt.context tokens; each window
 // runs in a fresh context as [BOS, t0, ..., t(m-2)] and scores t0..t(m-1).
+// With opt.rolling the whole stream is one window: every token is scored
+// with the sinks and the rolling window before it.
 std::string perplexity(const Model& model, const SessionOptions& opt, const std::string& text,
                        PerplexityResult* out);
 

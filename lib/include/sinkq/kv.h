@@ -14,6 +14,8 @@
 //   bit streams in the arena (see PackedRow in kernels.h).
 // Tokens in the sink table are excluded from the key blocks' ranges, so one
 // outlier token does not widen the scale of the tokens around it.
+// With SessionOptions::rolling (session.h) the store is a ring and tokens
+// outside the window are evicted; the sink table's tokens never are.
 #ifndef SINKQ_KV_H_
 #define SINKQ_KV_H_
 

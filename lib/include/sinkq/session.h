@@ -37,6 +37,33 @@ struct SessionOptions {
   // like a site, weights int8). Off: fp32 classifier weights, which the model
   // file must then contain.
   bool classifier_int8 = true;
+  // Streaming in fixed memory (StreamingLLM, Xiao et al., 2023, arXiv
+  // 2309.17453). Off (the default): a full context returns kContextFull. On:
+  // the session never fills up; each token attends to the sink table (pinned
+  // prefix, PFN or KVSink sinks, which are never evicted) and the most recent
+  // `window` tokens (itself included); older tokens are evicted, one per
+  // token, oldest first. The KV store is a ring of `context` rows (whole key
+  // blocks at 8/4/3/2 bits), so the arena is the same as without rolling.
+  //
+  // Positions: every token keeps its original position, and its key keeps the
+  // RoPE rotation of that position (quantized keys are never re-rotated), so
+  // distances inside the window are exact. Sinks that have left the window
+  // are seen as if they sat directly before it, in their order: the T of them
+  // take positions first - T .. first - 1 (first = the window's first
+  // position), StreamingLLM's positions within the cache up to a constant
+  // offset, which RoPE ignores. The query is rotated back by each sink's
+  // shift instead of re-rotating the sink's key: (R(a)q).(R(b)k) depends on
+  // b - a only. RoPE angles of positions beyond the context are computed as
+  // they are needed, in double, like the table. A rolling session accepts
+  // 2^30 tokens before kContextFull.
+  bool rolling = false;
+  // W, the rolling window (0: the largest that fits, Session::window() tells
+  // which). At most context - batch + 1 (a forward call writes its rows before
+  // its first token reads the oldest of its window; at 8/4/3/2 bits the ring
+  // is context rounded down to whole key blocks) and context - sink_slots
+  // (the sinks and the window share the score buffer of `context` keys).
+  // Nonzero without rolling, or too large: kInvalidArgument.
+  uint32_t window = 0;
 };
 
 // Bytes needed, broken down by purpose.
@@ -69,7 +96,8 @@ class Observer {
                            uint32_t first_pos) {
     (void)layer, (void)x, (void)n, (void)dim, (void)first_pos;
   }
-  // Softmax attention of the query at `pos` in `head` over keys 0..len-1.
+  // Softmax attention of the query at `pos` in `head` over keys 0..len-1
+  // (with a rolling window, over the keys Session::attended() lists).
   virtual void on_attention(uint32_t layer, uint32_t head, uint32_t pos, const float* probs,
                             uint32_t len) {
     (void)layer, (void)head, (void)pos, (void)probs, (void)len;
@@ -110,6 +138,13 @@ class Session {
   const float* logits_at(uint32_t i) const;   // with all_logits, or null
   uint32_t position() const { return pos_; }  // tokens in the context
   uint32_t context() const { return ctx_; }
+  // The rolling window W (0 without rolling).
+  uint32_t window() const;
+  // The positions the next token (at position()) attends to, in the order
+  // attention reads them: sinks that have left the window, in position order,
+  // then the window up to and including position(). Writes at most cap and
+  // returns the count (the keys of Observer::on_attention's probs).
+  uint32_t attended(uint32_t* positions, uint32_t cap) const;
   uint32_t vocab_size() const { return model_ ? model_->config().vocab_size : 0; }
   // Starts a new sequence (after the pinned prefix, if any).
   void reset();
@@ -139,6 +174,8 @@ class Session {
   void project(const Matrix& w, const float* X, float* Y, uint32_t n);
   void classify(const float* X, uint32_t n, uint32_t first_pos);
   float static_scale(uint32_t layer, uint32_t site) const;
+  void rope_row(uint32_t pos);
+  uint32_t room() const;  // tokens the context can still take
 
   const Model* model_ = nullptr;
   Observer* observer_ = nullptr;
@@ -153,6 +190,10 @@ class Session {
   uint32_t prefix_ = 0;           // pinned prefix length
   float* rope_cos_ = nullptr;     // [ctx][head_size / 2]
   float* rope_sin_ = nullptr;
+  double* rope_freq_ = nullptr;   // [head_size / 2]
+  uint32_t rope_half_ = 0;
+  bool rope_wrapped_ = false;     // rows hold positions beyond the context
+  float* qrot_ = nullptr;         // [head_size]
   float* x_ = nullptr;            // [batch][dim] residual stream
   float* xb_ = nullptr;           // [batch][dim]
   float* xb2_ = nullptr;          // [batch][dim]
