@@ -84,7 +84,9 @@ void KvCache::plan_store(const Model& m, const KvOptions& o, uint32_t ctx, uint3
   stage_v_ = a->take<float>(uint64_t{batch} * stage_layers_ * kv_dim_);
 }
 
-void KvCache::plan_table(ArenaPlanner* a) { table_.plan(a, opt_.sink_slots, layers_, kv_dim_, ctx_); }
+void KvCache::plan_table(ArenaPlanner* a, uint32_t cushion) {
+  table_.plan(a, cushion + opt_.sink_slots, layers_, kv_dim_, ctx_, cushion);
+}
 
 void KvCache::init(const float* rope_cos, const float* rope_sin) {
   rope_cos_ = rope_cos;

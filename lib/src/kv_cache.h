@@ -29,7 +29,9 @@ class KvCache {
   // null-base planner. Call check() first.
   void plan_store(const Model& m, const KvOptions& o, uint32_t ctx, uint32_t batch,
                   ArenaPlanner* a);
-  void plan_table(ArenaPlanner* a);
+  // The sink table: opt.sink_slots slots for sinks plus `cushion` pin-only
+  // slots in front of them for the prefix cushion.
+  void plan_table(ArenaPlanner* a, uint32_t cushion = 0);
   // Once the arena exists. The RoPE tables ([ctx][head_size / 2]) serve the
   // pre-RoPE key store; they may be filled after this call.
   void init(const float* rope_cos, const float* rope_sin);

@@ -28,12 +28,15 @@ struct PerplexityResult {
   double seconds = 0;
 };
 
-// Splits the token stream into windows of opt.context tokens; each window
+// Splits the token stream into windows of opt.context tokens (less the
+// model's cushion when the session pins it: the cushion sits at positions
+// 0..P-1 of every window and the text follows it); each window
 // runs in a fresh context as [BOS, t0, ..., t(m-2)] and scores t0..t(m-1).
 std::string perplexity(const Model& model, const SessionOptions& opt, const std::string& text,
                        PerplexityResult* out);
 
-// Scores one window; adds to *nll and *count. Exposed for tests.
+// Scores one window (after the session's pinned prefix, if any); adds to
+// *nll and *count. Exposed for tests.
 std::string score_window(Session* s, const int32_t* ids, size_t m, int32_t bos, double* nll,
                          size_t* count);
 

@@ -69,6 +69,11 @@ class Observer {
                            uint32_t first_pos) {
     (void)layer, (void)x, (void)n, (void)dim, (void)first_pos;
   }
+  // Layer l's K (after RoPE) and V of the call's n rows, as stored in the cache.
+  virtual void on_kv(uint32_t layer, const float* k, const float* v, uint32_t n, uint32_t kv_dim,
+                     uint32_t first_pos) {
+    (void)layer, (void)k, (void)v, (void)n, (void)kv_dim, (void)first_pos;
+  }
   // Softmax attention of the query at `pos` in `head` over keys 0..len-1.
   virtual void on_attention(uint32_t layer, uint32_t head, uint32_t pos, const float* probs,
                             uint32_t len) {
@@ -109,6 +114,9 @@ class Session {
   const float* logits() const;                // the last token's logits, or null
   const float* logits_at(uint32_t i) const;   // with all_logits, or null
   uint32_t position() const { return pos_; }  // tokens in the context
+  // Length of the pinned prefix (the model's cushion, or pin_prefix()); a
+  // sequence starts at this position.
+  uint32_t prefix_length() const { return prefix_; }
   uint32_t context() const { return ctx_; }
   uint32_t vocab_size() const { return model_ ? model_->config().vocab_size : 0; }
   // Starts a new sequence (after the pinned prefix, if any).
@@ -139,6 +147,7 @@ class Session {
   void project(const Matrix& w, const float* X, float* Y, uint32_t n);
   void classify(const float* X, uint32_t n, uint32_t first_pos);
   float static_scale(uint32_t layer, uint32_t site) const;
+  static uint32_t cushion_slots(const Model& model, const SessionOptions& options);
 
   const Model* model_ = nullptr;
   Observer* observer_ = nullptr;
@@ -151,6 +160,7 @@ class Session {
   // Arena views (sizes follow from the config and options).
   KvCache* kv_ = nullptr;
   uint32_t prefix_ = 0;           // pinned prefix length
+  const float** cushion_kv_ = nullptr;  // [2][layers]: the model cushion's K, V rows
   float* rope_cos_ = nullptr;     // [ctx][head_size / 2]
   float* rope_sin_ = nullptr;
   float* x_ = nullptr;            // [batch][dim] residual stream

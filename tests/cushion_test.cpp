@@ -1,0 +1,185 @@
+// The prefix cushion: the model-file section (every malformed variant has its
+// own status), the session pinning it at positions 0..P-1 without copying,
+// and the host-side search (tools/host/cushion.cpp).
+#include "host/cushion.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+
+#include "host/sqm_writer.h"
+#include "host/synthetic.h"
+#include "test_util.h"
+
+namespace sinkq {
+namespace {
+
+using namespace format;
+
+const std::vector<int32_t> kPrefix = {1, 403, 407};
+const std::vector<int32_t> kText = {1, 261, 378, 290, 66, 322, 280, 351, 286, 11, 430, 313};
+
+const host::CushionKv& stories_cushion() {
+  static const host::CushionKv kv = [] {
+    test::LoadedModel m;
+    test::load_copy(test::stories260k_sqm(), &m);
+    host::CushionKv out;
+    EXPECT_EQ(host::cushion_kv(m.model, kPrefix, &out), "");
+    return out;
+  }();
+  return kv;
+}
+
+std::vector<uint8_t> model_with(const std::vector<uint8_t>& section, uint32_t version = 1) {
+  return test::stories260k_with_section(kSectionCushion, section, version);
+}
+
+std::vector<uint8_t> good_section() {
+  test::LoadedModel m;
+  test::load_copy(test::stories260k_sqm(), &m);
+  return host::cushion_section(m.model.config(), stories_cushion()).bytes;
+}
+
+CushionHeader* header(std::vector<uint8_t>* b) { return reinterpret_cast<CushionHeader*>(b->data()); }
+float* kv_values(std::vector<uint8_t>* b) { return reinterpret_cast<float*>(b->data() + header(b)->kv_offset); }
+
+Status load_with(const std::vector<uint8_t>& section, uint32_t version = 1) {
+  test::LoadedModel m;
+  test::load_copy(model_with(section, version), &m);
+  return m.status;
+}
+
+TEST(CushionSection, LoadsAndPointsIntoTheFile) {
+  test::LoadedModel m;
+  test::load_copy(model_with(good_section()), &m);
+  ASSERT_EQ(m.status, Status::kOk);
+  EXPECT_EQ(m.model.cushion_length(), 3u);
+  EXPECT_EQ(m.model.cushion_tokens()[1], 403);
+  const uint8_t* lo = m.buffer.data();
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(m.model.cushion_key(4));
+  EXPECT_TRUE(p > lo && p < lo + m.buffer.size());
+  const host::CushionKv& kv = stories_cushion();
+  EXPECT_EQ(std::memcmp(m.model.cushion_value(2), kv.v.data() + 2 * 3 * 32, 3 * 32 * 4), 0);
+  test::LoadedModel plain;
+  test::load_copy(test::stories260k_sqm(), &plain);
+  EXPECT_EQ(plain.model.cushion_length(), 0u);
+}
+
+TEST(CushionSection, EveryMalformedVariantHasItsStatus) {
+  struct Case {
+    const char* what;
+    std::function<void(std::vector<uint8_t>*)> edit;
+    Status want;
+    uint32_t version = 1;
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<Case> cases = {
+      {"version 2", [](std::vector<uint8_t>*) {}, Status::kBadCushion, 2},
+      {"shorter than the header", [](std::vector<uint8_t>* b) { b->resize(40); }, Status::kBadCushion},
+      {"reserved field", [](std::vector<uint8_t>* b) { header(b)->reserved[3] = 1; }, Status::kBadCushion},
+      {"tuned flag 2", [](std::vector<uint8_t>* b) { header(b)->tuned = 2; }, Status::kBadCushion},
+      {"truncated K/V", [](std::vector<uint8_t>* b) { b->resize(b->size() - 4); }, Status::kBadCushion},
+      {"trailing bytes", [](std::vector<uint8_t>* b) { b->resize(b->size() + 4); }, Status::kBadCushion},
+      {"wrong kv_offset", [](std::vector<uint8_t>* b) { header(b)->kv_offset += 64; }, Status::kBadCushion},
+      {"padding not zero", [](std::vector<uint8_t>* b) { (*b)[64 + 3 * 4] = 1; }, Status::kBadCushion},
+      {"layers", [](std::vector<uint8_t>* b) { header(b)->n_layers = 4; }, Status::kCushionShapeMismatch},
+      {"kv_dim", [](std::vector<uint8_t>* b) { header(b)->kv_dim = 64; }, Status::kCushionShapeMismatch},
+      {"length 0", [](std::vector<uint8_t>* b) { header(b)->length = 0; }, Status::kCushionShapeMismatch},
+      {"length 65", [](std::vector<uint8_t>* b) { header(b)->length = 65; }, Status::kCushionShapeMismatch},
+      {"length 2 (size no longer matches)", [](std::vector<uint8_t>* b) { header(b)->length = 2; },
+       Status::kBadCushion},
+      {"NaN key", [nan](std::vector<uint8_t>* b) { kv_values(b)[7] = nan; }, Status::kCushionNonFinite},
+      {"Inf value", [inf](std::vector<uint8_t>* b) { kv_values(b)[5 * 3 * 32 + 95] = -inf; },
+       Status::kCushionNonFinite},
+      {"token -1", [](std::vector<uint8_t>* b) { reinterpret_cast<int32_t*>(b->data() + 64)[0] = -1; },
+       Status::kCushionBadToken},
+      {"token 512", [](std::vector<uint8_t>* b) { reinterpret_cast<int32_t*>(b->data() + 64)[2] = 512; },
+       Status::kCushionBadToken},
+  };
+  for (const Case& c : cases) {
+    std::vector<uint8_t> b = good_section();
+    c.edit(&b);
+    EXPECT_EQ(load_with(b, c.version), c.want) << c.what;
+  }
+  // A model whose max_seq_len is the cushion length has no room after it.
+  host::SyntheticOptions o;
+  o.config = host::synthetic_config(16, 32, 1, 2, 2, 16, 3, true);
+  auto bytes = host::synthetic_sqm(o);
+  test::LoadedModel tiny;
+  test::load_copy(bytes, &tiny);
+  ASSERT_EQ(tiny.status, Status::kOk);
+  host::CushionKv kv;
+  kv.tokens = {1, 2, 3};
+  kv.k.assign(3 * 16, 0.5f);
+  kv.v.assign(3 * 16, 0.5f);
+  auto sections = host::read_sections(bytes.data(), bytes.size());
+  host::put_section(&sections, host::cushion_section(tiny.model.config(), kv));
+  test::LoadedModel bad;
+  test::load_copy(host::write_sqm(sections), &bad);
+  EXPECT_EQ(bad.status, Status::kCushionShapeMismatch);
+}
+
+TEST(CushionSession, PinnedCushionGivesTheLogitsOfRunningThePrefix) {
+  test::LoadedModel with, plain;
+  test::load_copy(model_with(good_section()), &with);
+  test::load_copy(test::stories260k_sqm(), &plain);
+  ASSERT_EQ(with.status, Status::kOk);
+  for (uint32_t bits : {32u, 4u}) {
+    SessionOptions opt;
+    opt.context = 32;
+    opt.batch = 8;
+    opt.kv.bits = bits;
+    opt.kv.key_block = 8;
+    test::OwnedSession a, b;
+    test::start_session(with.model, opt, &a);
+    test::start_session(plain.model, opt, &b);
+    ASSERT_EQ(a.status, Status::kOk);
+    ASSERT_EQ(b.status, Status::kOk);
+    EXPECT_EQ(a.session.position(), 3u);
+    EXPECT_EQ(a.session.prefix_length(), 3u);
+    EXPECT_EQ(a.session.sink_slot(2), 2);
+    ASSERT_EQ(a.session.prefill(kText.data(), kText.size()), Status::kOk);
+    if (bits == 32) {
+      // The same K/V at positions 0..2, read from the model file instead of
+      // the cache: the same floats.
+      ASSERT_EQ(b.session.prefill(kPrefix.data(), kPrefix.size()), Status::kOk);
+      ASSERT_EQ(b.session.prefill(kText.data(), kText.size()), Status::kOk);
+      EXPECT_EQ(std::memcmp(a.session.logits(), b.session.logits(), 512 * 4), 0);
+    }
+    a.session.reset();
+    EXPECT_EQ(a.session.position(), 3u);
+  }
+}
+
+TEST(CushionSession, RequiredBytesCountsPinOnlySlotsAndTheFlagTurnsItOff) {
+  test::LoadedModel with;
+  test::load_copy(model_with(good_section()), &with);
+  SessionOptions opt;
+  opt.context = 64;
+  MemoryPlan on, off;
+  size_t need;
+  ASSERT_EQ(Session::required_bytes(with.model, opt, &need, &on), Status::kOk);
+  opt.kv.use_cushion = false;
+  ASSERT_EQ(Session::required_bytes(with.model, opt, &need, &off), Status::kOk);
+  // No owned K/V for pinned slots: only pointers, slot state and layer
+  // pointers (well under one slot's 1280 bytes of K/V).
+  EXPECT_GT(on.sink_table, off.sink_table);
+  EXPECT_LT(on.sink_table - off.sink_table, 1280u);
+  test::OwnedSession s;
+  test::start_session(with.model, opt, &s);
+  EXPECT_EQ(s.session.position(), 0u);
+  // No room in the sink table: the session runs without the cushion.
+  opt.kv.use_cushion = true;
+  opt.kv.sink_slots = kMaxSinkSlots - 2;
+  test::OwnedSession full;
+  test::start_session(with.model, opt, &full);
+  ASSERT_EQ(full.status, Status::kOk);
+  EXPECT_EQ(full.session.position(), 0u);
+}
+
+}  // namespace
+}  // namespace sinkq
