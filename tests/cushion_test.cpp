@@ -181,5 +181,66 @@ TEST(CushionSession, RequiredBytesCountsPinOnlySlotsAndTheFlagTurnsItOff) {
   EXPECT_EQ(full.session.position(), 0u);
 }
 
+// A tiny made-up model where every candidate can be scored by hand.
+struct Tiny {
+  test::LoadedModel m;
+  std::vector<std::vector<int32_t>> samples;
+  Tiny() {
+    host::SyntheticOptions o;
+    o.config = host::synthetic_config(16, 32, 2, 2, 1, 24, 64, false);
+    o.seed = 7;
+    test::load_copy(host::synthetic_sqm(o), &m);
+    std::vector<int32_t> ids;
+    for (int i = 0; i < 40; ++i) ids.push_back(3 + (i * 7) % 21);
+    samples = host::calibration_samples(ids, 2, 12);
+  }
+};
+
+TEST(CushionSearch, GreedyStepTakesTheBestCandidateAndStopsWhenNothingImproves) {
+  Tiny t;
+  ASSERT_EQ(t.m.status, Status::kOk);
+  ASSERT_EQ(t.samples.size(), 2u);
+  for (auto objective : {host::CushionObjective::kQuantError, host::CushionObjective::kMaxAbs}) {
+    host::CushionSearchOptions o;
+    o.objective = objective;
+    o.max_length = 3;
+    o.threads = 2;
+    host::CushionSearchResult r;
+    ASSERT_EQ(host::cushion_search(t.m.model, t.samples, o, &r), "");
+    ASSERT_GE(r.tokens.size(), 1u);
+    ASSERT_LE(r.tokens.size(), 3u);
+    EXPECT_EQ(r.tokens[0], 1);
+    ASSERT_EQ(r.scores.size(), r.tokens.size());
+    for (size_t i = 1; i < r.scores.size(); ++i) EXPECT_LT(r.scores[i], r.scores[i - 1]);
+    // The first extension by brute force, one candidate at a time.
+    double best = 0;
+    int32_t arg = -1;
+    for (int32_t c = 0; c < 24; ++c) {
+      double v = 0;
+      ASSERT_EQ(host::cushion_score(t.m.model, {1, c}, t.samples, objective, &v), "");
+      if (arg < 0 || v < best) best = v, arg = c;
+    }
+    if (r.tokens.size() > 1) {
+      EXPECT_EQ(r.tokens[1], arg);
+      EXPECT_DOUBLE_EQ(r.scores[1], best);
+    } else {
+      EXPECT_GE(best, r.scores[0]);
+    }
+    o.threads = 1;
+    host::CushionSearchResult one;
+    ASSERT_EQ(host::cushion_search(t.m.model, t.samples, o, &one), "");
+    EXPECT_EQ(one.tokens, r.tokens);
+  }
+}
+
+TEST(CushionSearch, ScoreIsPositiveAndCandidateSubsetIsOrderedByCount) {
+  Tiny t;
+  double v = 0;
+  ASSERT_EQ(host::cushion_score(t.m.model, {}, t.samples, host::CushionObjective::kQuantError, &v), "");
+  EXPECT_GT(v, 0.0);
+  EXPECT_TRUE(std::isfinite(v));
+  EXPECT_EQ(host::frequent_tokens({5, 3, 5, 7, 3, 5}, 8, 3), (std::vector<int32_t>{5, 3, 7}));
+}
+
 }  // namespace
 }  // namespace sinkq

@@ -86,6 +86,7 @@ std::string perplexity(const Model& model, const SessionOptions& opt_in, const s
   // The context holds the model's cushion (when the session uses it) and a
   // window of text after it.
   const size_t window = s.context() - s.prefix_length();
+  out->prefix = s.prefix_length();
   double nll = 0;
   size_t count = 0, windows = 0;
   const uint64_t t0 = port::now_ns();

@@ -26,6 +26,7 @@ struct PerplexityResult {
   size_t windows = 0;
   double mean_nll = 0;  // nats per token
   double seconds = 0;
+  uint32_t prefix = 0;  // the model's cushion in front of every window, tokens
 };
 
 // Splits the token stream into windows of opt.context tokens (less the
