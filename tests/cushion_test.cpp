@@ -10,7 +10,9 @@
 #include <functional>
 #include <limits>
 
+#include "host/calibrate.h"
 #include "host/sqm_writer.h"
+#include "host/text_eval.h"
 #include "host/synthetic.h"
 #include "test_util.h"
 
@@ -179,6 +181,44 @@ TEST(CushionSession, RequiredBytesCountsPinOnlySlotsAndTheFlagTurnsItOff) {
   test::start_session(with.model, opt, &full);
   ASSERT_EQ(full.status, Status::kOk);
   EXPECT_EQ(full.session.position(), 0u);
+}
+
+TEST(CushionSession, PerplexityWindowsStartAfterTheCushion) {
+  test::LoadedModel with;
+  test::load_copy(model_with(good_section()), &with);
+  const std::string text = test::tinystories_text().substr(0, 400);
+  std::vector<int32_t> ids;
+  ASSERT_EQ(host::encode_text(with.model, text, &ids), "");
+  SessionOptions opt;
+  opt.context = 32;
+  host::PerplexityResult on, off;
+  ASSERT_EQ(host::perplexity(with.model, opt, text, &on), "");
+  opt.kv.use_cushion = false;
+  ASSERT_EQ(host::perplexity(with.model, opt, text, &off), "");
+  EXPECT_EQ(on.prefix, 3u);
+  EXPECT_EQ(off.prefix, 0u);
+  EXPECT_EQ(on.tokens, ids.size());
+  EXPECT_EQ(off.tokens, ids.size());
+  EXPECT_EQ(on.windows, (ids.size() + 28) / 29);  // 32 positions, 3 of them the cushion
+  EXPECT_EQ(off.windows, (ids.size() + 31) / 32);
+  EXPECT_NE(on.mean_nll, off.mean_nll);
+}
+
+TEST(CushionSession, CalibrationRunsWithTheCushionAndSaysSo) {
+  test::LoadedModel with, plain;
+  test::load_copy(model_with(good_section()), &with);
+  test::load_copy(test::stories260k_sqm(), &plain);
+  host::CalibrationOptions o;
+  o.context = 64;
+  const std::string text = test::tinystories_text().substr(0, 2000);
+  host::CalibrationResult a, b;
+  ASSERT_EQ(host::calibrate(with.model, text, o, &a), "");
+  ASSERT_EQ(host::calibrate(plain.model, text, o, &b), "");
+  EXPECT_TRUE(a.with_cushion);
+  EXPECT_FALSE(b.with_cushion);
+  EXPECT_NE(a.scales, b.scales);
+  const host::Section s = host::act_quant_section(with.model, o, a);
+  EXPECT_EQ(reinterpret_cast<const ActQuantHeader*>(s.bytes.data())->with_cushion, 1u);
 }
 
 // A tiny made-up model where every candidate can be scored by hand.

@@ -98,5 +98,38 @@ TEST(CushionTune, GradientOfThePrefixMatchesFiniteDifferences) {
   }
 }
 
+TEST(CushionTune, AdamLowersTheLossAndMarksTheCushionTuned) {
+  Fixture f(false);
+  host::CushionKv kv;
+  ASSERT_EQ(host::cushion_kv(f.m.model, {1, 5}, &kv), "");
+  const host::CushionKv start = kv;
+  const std::vector<std::vector<int32_t>> samples = {{4, 8, 15, 16, 3, 9}, {7, 7, 2, 11, 6, 5}};
+  host::TuneOptions o;
+  o.steps = 30;
+  o.lr = 0.05;
+  o.lambda = 100;
+  host::PrefixLoss first, last;
+  ASSERT_EQ(host::tune_cushion(f.m.model, samples, o, &kv, &first, &last), "");
+  EXPECT_LT(last.total, first.total);
+  EXPECT_TRUE(kv.tuned);
+  EXPECT_NE(kv.k, start.k);
+  EXPECT_EQ(kv.tokens, start.tokens);
+  // The untuned K/V reproduce the library's own prefix: the first loss is
+  // the loss of [BOS, 5] run as tokens.
+  host::PrefixKv p;
+  p.length = 2;
+  p.k.assign(start.k.begin(), start.k.end());
+  p.v.assign(start.v.begin(), start.v.end());
+  double sum = 0;
+  for (const auto& s : samples) {
+    std::vector<int32_t> input = {1};
+    input.insert(input.end(), s.begin(), s.end() - 1);
+    host::PrefixLoss l;
+    host::prefix_loss(f.llama, p, input, s, o.lambda, &l, nullptr);
+    sum += l.total / samples.size();
+  }
+  EXPECT_NEAR(first.total, sum, 1e-9);
+}
+
 }  // namespace
 }  // namespace sinkq

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "host/cushion.h"
+#include "host/cushion_tune.h"
 #include "host/io.h"
 #include "host/text_eval.h"
 #include "sinkq/tokenizer.h"
@@ -125,11 +126,62 @@ int cushion_search(int argc, char** argv) {
   return 0;
 }
 
+int cushion_tune(int argc, char** argv) {
+  Args a;
+  if (!a.parse(argc, argv, {"model", "text", "half", "offset", "bytes", "out", "samples", "sample-len",
+                            "steps", "lr", "lambda", "threads"}))
+    return fail(a.error());
+  port::MappedFile file;
+  Model model;
+  if (!open_model(a.str("model"), &file, &model)) return 1;
+  if (a.str("out").empty()) return fail("--out is required");
+  if (model.cushion_length() == 0) return fail("the model has no cushion to tune (run sinkq cushion search first)");
+  std::vector<int32_t> ids;
+  if (!calibration_ids(a, model, &ids)) return 1;
+  const ModelConfig& c = model.config();
+  const long long samples = a.integer("samples", 4);
+  const long long sample_len = a.integer("sample-len", 128);
+  const long long steps = a.integer("steps", 200);
+  const long long threads = a.integer("threads", 2);
+  host::TuneOptions o;
+  o.lr = a.real("lr", o.lr);
+  o.lambda = a.real("lambda", o.lambda);
+  if (samples < 1 || samples > 1024) return fail("--samples must be in [1, 1024]");
+  if (sample_len < 2 || model.cushion_length() + 1 + sample_len > c.max_seq_len)
+    return fail("--sample-len must be >= 2 and cushion + 1 + sample-len <= " + std::to_string(c.max_seq_len));
+  if (steps < 0 || steps > 100000) return fail("--steps must be in [0, 100000]");
+  if (threads < 1 || threads > 64) return fail("--threads must be in [1, 64]");
+  if (!(o.lr > 0) || !(o.lambda >= 0)) return fail("--lr must be > 0 and --lambda >= 0");
+  o.steps = static_cast<uint32_t>(steps);
+  o.threads = static_cast<uint32_t>(threads);
+  const auto sample_ids = host::calibration_samples(ids, static_cast<uint32_t>(samples),
+                                                    static_cast<uint32_t>(sample_len));
+  if (sample_ids.empty())
+    return fail("the calibration text has " + std::to_string(ids.size()) + " tokens, fewer than --sample-len");
+  o.progress = [&](uint32_t step, const host::PrefixLoss& l) {
+    if (step % 10 == 0 || step == 1 || step == o.steps)
+      std::fprintf(stderr, "step %u/%u: loss %.6f (LM %.6f, L_q %.6f)\n", step, o.steps, l.total, l.lm, l.quant);
+  };
+  host::CushionKv kv = host::model_cushion(model);
+  host::PrefixLoss first, last;
+  const std::string err = host::tune_cushion(model, sample_ids, o, &kv, &first, &last);
+  if (!err.empty()) return fail(err);
+  std::printf("tuned %u-token cushion %s: Adam, %u steps, lr %g, lambda %g, %lld samples of %lld tokens\n",
+              kv.length(), describe(model, kv.tokens).c_str(), o.steps, o.lr, o.lambda, samples, sample_len);
+  std::printf("before: loss %.6f (LM %.6f, L_q %.6f)\nafter:  loss %.6f (LM %.6f, L_q %.6f)\n", first.total,
+              first.lm, first.quant, last.total, last.lm, last.quant);
+  if (!write_model(model, kv, &file, a.str("out"))) return 1;
+  std::printf("written to %s (recalibrate: sinkq calibrate --model %s --text ...)\n", a.str("out").c_str(),
+              a.str("out").c_str());
+  return 0;
+}
+
 }  // namespace
 
 int cmd_cushion(int argc, char** argv) {
   if (argc >= 1 && !std::strcmp(argv[0], "search")) return cushion_search(argc - 1, argv + 1);
-  return fail("usage: sinkq cushion search --model M.sqm --text FILE --out M2.sqm [options]");
+  if (argc >= 1 && !std::strcmp(argv[0], "tune")) return cushion_tune(argc - 1, argv + 1);
+  return fail("usage: sinkq cushion search|tune --model M.sqm --text FILE --out M2.sqm [options]");
 }
 
 }  // namespace cli
