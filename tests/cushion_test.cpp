@@ -125,6 +125,22 @@ TEST(CushionSection, EveryMalformedVariantHasItsStatus) {
   EXPECT_EQ(bad.status, Status::kCushionShapeMismatch);
 }
 
+TEST(CushionSection, SyntheticModelsCanCarryOne) {
+  host::SyntheticOptions o;
+  o.config = host::synthetic_config(16, 24, 2, 4, 2, 64, 32, false);
+  o.cushion = 3;
+  test::LoadedModel m;
+  test::load_copy(host::synthetic_sqm(o), &m);
+  ASSERT_EQ(m.status, Status::kOk);
+  EXPECT_EQ(m.model.cushion_length(), 3u);
+  SessionOptions opt;
+  opt.context = 16;
+  test::OwnedSession s;
+  test::start_session(m.model, opt, &s);
+  ASSERT_EQ(s.status, Status::kOk);
+  EXPECT_EQ(s.session.position(), 3u);
+}
+
 TEST(CushionSession, PinnedCushionGivesTheLogitsOfRunningThePrefix) {
   test::LoadedModel with, plain;
   test::load_copy(model_with(good_section()), &with);

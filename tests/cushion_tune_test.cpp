@@ -66,14 +66,16 @@ TEST(CushionTune, GradientOfThePrefixMatchesFiniteDifferences) {
   for (bool shared : {false, true}) {
     Fixture f(shared);
     ASSERT_EQ(f.m.status, Status::kOk);
-    // lambda 1e4 makes the quantization term about as large as the LM loss.
-    for (double lambda : {0.0, 1e4}) {
+    // lambda 1e4 makes the quantization term about as large as the LM loss;
+    // power 0 is the max (one largest element, unique here), 8 the power mean.
+    for (double lambda : {0.0, 1e4})
+    for (double power : {0.0, 8.0}) {
       host::PrefixKv grad;
       grad.length = 2;
       grad.k.assign(f.prefix.k.size(), 0.0);
       grad.v.assign(f.prefix.v.size(), 0.0);
       host::PrefixLoss loss;
-      host::prefix_loss(f.llama, f.prefix, f.input, f.targets, lambda, &loss, &grad);
+      host::prefix_loss(f.llama, f.prefix, f.input, f.targets, lambda, &loss, &grad, nullptr, power);
       EXPECT_GT(loss.quant, 0.0);
       double worst = 0, largest = 0;
       for (int key = 0; key < 2; ++key) {
@@ -83,9 +85,9 @@ TEST(CushionTune, GradientOfThePrefixMatchesFiniteDifferences) {
           const double h = 1e-5, keep = param[i];
           host::PrefixLoss up, down;
           param[i] = keep + h;
-          host::prefix_loss(f.llama, f.prefix, f.input, f.targets, lambda, &up, nullptr);
+          host::prefix_loss(f.llama, f.prefix, f.input, f.targets, lambda, &up, nullptr, nullptr, power);
           param[i] = keep - h;
-          host::prefix_loss(f.llama, f.prefix, f.input, f.targets, lambda, &down, nullptr);
+          host::prefix_loss(f.llama, f.prefix, f.input, f.targets, lambda, &down, nullptr, nullptr, power);
           param[i] = keep;
           const double numeric = (up.total - down.total) / (2 * h);
           worst = std::max(worst, std::fabs(numeric - g[i]));
@@ -93,7 +95,8 @@ TEST(CushionTune, GradientOfThePrefixMatchesFiniteDifferences) {
         }
       }
       EXPECT_GT(largest, 1e-3) << "the prefix must matter";
-      EXPECT_LT(worst, 1e-6 + 1e-5 * largest) << "shared " << shared << " lambda " << lambda;
+      EXPECT_LT(worst, 1e-6 + 1e-5 * largest)
+          << "shared " << shared << " lambda " << lambda << " power " << power;
     }
   }
 }

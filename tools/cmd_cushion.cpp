@@ -129,7 +129,7 @@ int cushion_search(int argc, char** argv) {
 int cushion_tune(int argc, char** argv) {
   Args a;
   if (!a.parse(argc, argv, {"model", "text", "half", "offset", "bytes", "out", "samples", "sample-len",
-                            "steps", "lr", "lambda", "threads"}))
+                            "steps", "lr", "lambda", "power", "threads"}))
     return fail(a.error());
   port::MappedFile file;
   Model model;
@@ -146,12 +146,14 @@ int cushion_tune(int argc, char** argv) {
   host::TuneOptions o;
   o.lr = a.real("lr", o.lr);
   o.lambda = a.real("lambda", o.lambda);
+  o.power = a.real("power", o.power);
   if (samples < 1 || samples > 1024) return fail("--samples must be in [1, 1024]");
   if (sample_len < 2 || model.cushion_length() + 1 + sample_len > c.max_seq_len)
     return fail("--sample-len must be >= 2 and cushion + 1 + sample-len <= " + std::to_string(c.max_seq_len));
   if (steps < 0 || steps > 100000) return fail("--steps must be in [0, 100000]");
   if (threads < 1 || threads > 64) return fail("--threads must be in [1, 64]");
-  if (!(o.lr > 0) || !(o.lambda >= 0)) return fail("--lr must be > 0 and --lambda >= 0");
+  if (!(o.lr > 0) || !(o.lambda >= 0) || !(o.power >= 0 && o.power <= 64))
+    return fail("--lr must be > 0, --lambda >= 0 and --power in [0, 64]");
   o.steps = static_cast<uint32_t>(steps);
   o.threads = static_cast<uint32_t>(threads);
   const auto sample_ids = host::calibration_samples(ids, static_cast<uint32_t>(samples),
@@ -166,8 +168,8 @@ int cushion_tune(int argc, char** argv) {
   host::PrefixLoss first, last;
   const std::string err = host::tune_cushion(model, sample_ids, o, &kv, &first, &last);
   if (!err.empty()) return fail(err);
-  std::printf("tuned %u-token cushion %s: Adam, %u steps, lr %g, lambda %g, %lld samples of %lld tokens\n",
-              kv.length(), describe(model, kv.tokens).c_str(), o.steps, o.lr, o.lambda, samples, sample_len);
+  std::printf("tuned %u-token cushion %s: Adam, %u steps, lr %g, lambda %g, power %g, %lld samples of %lld tokens\n",
+              kv.length(), describe(model, kv.tokens).c_str(), o.steps, o.lr, o.lambda, o.power, samples, sample_len);
   std::printf("before: loss %.6f (LM %.6f, L_q %.6f)\nafter:  loss %.6f (LM %.6f, L_q %.6f)\n", first.total,
               first.lm, first.quant, last.total, last.lm, last.quant);
   if (!write_model(model, kv, &file, a.str("out"))) return 1;

@@ -29,7 +29,7 @@ const char kUsage[] =
     "              [--samples N] [--sample-len N] [--objective qerr|max] [--candidates N]\n"
     "              [--threads N]   (greedy CushionCache prefix search; writes the cushion)\n"
     "  cushion tune --model M.sqm --text FILE --out M2.sqm [--half calib] [--steps N] [--lr R]\n"
-    "              [--lambda L] [--samples N] [--sample-len N] [--threads N]\n"
+    "              [--lambda L] [--power P] [--samples N] [--sample-len N] [--threads N]\n"
     "              (tunes the cushion K/V: LM loss + lambda * quantization-error term, Adam)\n"
     "\n"
     "MODE: fp32 (default) | w8a8-static | w8a8-dyn-tensor | w8a8-dyn-token\n"

@@ -63,27 +63,36 @@ void rope(double* x, uint32_t n, uint32_t hs, uint32_t pos, const std::vector<do
   }
 }
 
-// L_q of one site (see the header) and, with dx, dx += lambda * dL_q/dx.
-double site_quant(const std::vector<double>& x, double lambda, std::vector<double>* dx) {
+// L_q of one site (see the header) with the power mean of order `power`
+// (0: the max itself, whose gradient goes to the largest element only) and,
+// with dx, dx += lambda * dL_q/dx.
+double site_quant(const std::vector<double>& x, double power, double lambda, std::vector<double>* dx) {
   const double n = static_cast<double>(x.size());
   const double k = 12.0 * 127.0 * 127.0;
   double a = 0, b = 0;
-  for (double v : x) {
-    const double v2 = v * v, v4 = v2 * v2;
-    a += v4 * v4;
-    b += v2;
+  size_t arg = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double v = std::fabs(x[i]);
+    b += v * v;
+    if (power > 0) a += std::pow(v, power);
+    else if (v > std::fabs(x[arg])) arg = i;
   }
-  a /= n;
   b /= n;
+  if (power > 0) a /= n;
+  else a = std::fabs(x[arg]);
   if (!(b > 0) || !(a > 0)) return 0;
-  const double e = 2.0 / kQuantPower;
-  const double q = std::pow(a, e) / (k * b);
+  const double m2 = power > 0 ? std::pow(a, 2.0 / power) : a * a;  // M^2
+  const double q = m2 / (k * b);
   if (dx) {
-    const double c1 = lambda * 2.0 * std::pow(a, e - 1.0) / (k * n * b);
     const double c2 = lambda * 2.0 * q / (n * b);
-    for (size_t i = 0; i < x.size(); ++i) {
-      const double v = x[i], v3 = v * v * v;
-      (*dx)[i] += c1 * v3 * v3 * v - c2 * v;
+    for (size_t i = 0; i < x.size(); ++i) (*dx)[i] -= c2 * x[i];
+    if (power > 0) {
+      // d(M^2)/dx_i = 2 a^(2/p - 1) |x_i|^(p-1) sgn(x_i) / n
+      const double c1 = lambda * 2.0 * std::pow(a, 2.0 / power - 1.0) / (k * n * b);
+      for (size_t i = 0; i < x.size(); ++i)
+        (*dx)[i] += c1 * std::pow(std::fabs(x[i]), power - 1.0) * (x[i] < 0 ? -1.0 : 1.0);
+    } else {
+      (*dx)[arg] += lambda * 2.0 * x[arg] / (k * b);
     }
   }
   return q;
@@ -127,7 +136,7 @@ std::string host_llama(const Model& model, HostLlama* out) {
 
 void prefix_loss(const HostLlama& m, const PrefixKv& prefix, const std::vector<int32_t>& input,
                  const std::vector<int32_t>& targets, double lambda, PrefixLoss* loss,
-                 PrefixKv* grad, std::vector<double>* logits_out) {
+                 PrefixKv* grad, std::vector<double>* logits_out, double power) {
   const ModelConfig& c = m.c;
   const uint32_t T = static_cast<uint32_t>(input.size()), P = prefix.length;
   const uint32_t dim = c.dim, kvd = c.kv_dim, hid = c.hidden_dim, hs = c.head_size;
@@ -209,8 +218,8 @@ void prefix_loss(const HostLlama& m, const PrefixKv& prefix, const std::vector<i
       matvec(w.w2, &L.g[size_t{t} * hid], y.data(), dim, hid);
       for (uint32_t i = 0; i < dim; ++i) x[size_t{t} * dim + i] += y[i];
     }
-    quant += site_quant(L.a, 0, nullptr) + site_quant(L.o, 0, nullptr) +
-             site_quant(L.b, 0, nullptr) + site_quant(L.g, 0, nullptr);
+    quant += site_quant(L.a, power, 0, nullptr) + site_quant(L.o, power, 0, nullptr) +
+             site_quant(L.b, power, 0, nullptr) + site_quant(L.g, power, 0, nullptr);
   }
   std::vector<double> rf(T), f(size_t{T} * dim), logits(size_t{T} * V);
   double nll = 0;
@@ -224,7 +233,7 @@ void prefix_loss(const HostLlama& m, const PrefixKv& prefix, const std::vector<i
     for (uint32_t j = 0; j < V; ++j) sum += std::exp(lg[j] - mx);
     nll += mx + std::log(sum) - lg[targets[t]];
   }
-  quant += site_quant(f, 0, nullptr);
+  quant += site_quant(f, power, 0, nullptr);
   loss->lm = nll / T;
   loss->quant = quant;
   loss->total = loss->lm + lambda * quant;
@@ -243,7 +252,7 @@ void prefix_loss(const HostLlama& m, const PrefixKv& prefix, const std::vector<i
     lg[targets[t]] -= 1.0 / T;
     matvec_t_add(m.wcls, lg, &df[size_t{t} * dim], V, dim);
   }
-  site_quant(f, lambda, &df);
+  site_quant(f, power, lambda, &df);
   for (uint32_t t = 0; t < T; ++t)
     rmsnorm_back(&x[size_t{t} * dim], m.rms_final, rf[t], &df[size_t{t} * dim], &dx[size_t{t} * dim], dim);
 
@@ -253,7 +262,7 @@ void prefix_loss(const HostLlama& m, const PrefixKv& prefix, const std::vector<i
     // Feed-forward block.
     std::vector<double> dg(size_t{T} * hid, 0.0), db(size_t{T} * dim, 0.0);
     for (uint32_t t = 0; t < T; ++t) matvec_t_add(w.w2, &dx[size_t{t} * dim], &dg[size_t{t} * hid], dim, hid);
-    site_quant(L.g, lambda, &dg);
+    site_quant(L.g, power, lambda, &dg);
     std::vector<double> dh1(hid), dh3(hid);
     for (uint32_t t = 0; t < T; ++t) {
       for (uint32_t i = 0; i < hid; ++i) {
@@ -265,14 +274,14 @@ void prefix_loss(const HostLlama& m, const PrefixKv& prefix, const std::vector<i
       matvec_t_add(w.w1, dh1.data(), &db[size_t{t} * dim], hid, dim);
       matvec_t_add(w.w3, dh3.data(), &db[size_t{t} * dim], hid, dim);
     }
-    site_quant(L.b, lambda, &db);
+    site_quant(L.b, power, lambda, &db);
     for (uint32_t t = 0; t < T; ++t)
       rmsnorm_back(&L.xmid[size_t{t} * dim], w.rms_ffn, L.r2[t], &db[size_t{t} * dim], &dx[size_t{t} * dim], dim);
 
     // Attention block.
     std::vector<double> dout(size_t{T} * dim, 0.0);
     for (uint32_t t = 0; t < T; ++t) matvec_t_add(w.wo, &dx[size_t{t} * dim], &dout[size_t{t} * dim], dim, dim);
-    site_quant(L.o, lambda, &dout);
+    site_quant(L.o, power, lambda, &dout);
     std::vector<double> dq(size_t{T} * dim, 0.0), dk(size_t{T} * kvd, 0.0), dv(size_t{T} * kvd, 0.0);
     std::vector<double> dp(W);
     for (uint32_t t = 0; t < T; ++t) {
@@ -312,7 +321,7 @@ void prefix_loss(const HostLlama& m, const PrefixKv& prefix, const std::vector<i
       matvec_t_add(w.wk, &dk[size_t{t} * kvd], &da[size_t{t} * dim], kvd, dim);
       matvec_t_add(w.wv, &dv[size_t{t} * kvd], &da[size_t{t} * dim], kvd, dim);
     }
-    site_quant(L.a, lambda, &da);
+    site_quant(L.a, power, lambda, &da);
     for (uint32_t t = 0; t < T; ++t)
       rmsnorm_back(&L.xin[size_t{t} * dim], w.rms_att, L.r1[t], &da[size_t{t} * dim], &dx[size_t{t} * dim], dim);
   }
@@ -346,7 +355,8 @@ std::string tune_cushion(const Model& model, const std::vector<std::vector<int32
         std::vector<int32_t> input = {bos};
         input.insert(input.end(), samples[s].begin(), samples[s].end() - 1);
         PrefixLoss l;
-        prefix_loss(m, p, input, samples[s], o.lambda, &l, grad ? &grads[id] : nullptr);
+        prefix_loss(m, p, input, samples[s], o.lambda, &l, grad ? &grads[id] : nullptr, nullptr,
+                    o.power);
         sums[id].lm += l.lm;
         sums[id].quant += l.quant;
         sums[id].total += l.total;
