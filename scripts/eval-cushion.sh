@@ -6,14 +6,14 @@
 # the per-layer activation statistics before/after (docs/cushion-stats.csv)
 # and their plot (docs/cushion-stats.svg).
 #
-# Knobs (environment): MAX_LEN (8), SAMPLES (4), SAMPLE_LEN (128), STEPS (200),
-# LR (0.01), LAMBDA (10), TUNE_SAMPLES (16).
+# Knobs (environment): MAX_LEN (8), SAMPLES (4), SAMPLE_LEN (128), STEPS (100),
+# LR (0.01), LAMBDA (100), TUNE_SAMPLES (16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SINKQ_SHARED_DIR:-$(cd .. && pwd)/shared}
 BUILD=${BUILD:-build/release}
 MAX_LEN=${MAX_LEN:-8} SAMPLES=${SAMPLES:-4} SAMPLE_LEN=${SAMPLE_LEN:-128}
-STEPS=${STEPS:-200} LR=${LR:-0.01} LAMBDA=${LAMBDA:-10} TUNE_SAMPLES=${TUNE_SAMPLES:-16}
+STEPS=${STEPS:-100} LR=${LR:-0.01} LAMBDA=${LAMBDA:-100} TUNE_SAMPLES=${TUNE_SAMPLES:-16}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSINKQ_BUILD_TESTS=OFF -DSINKQ_BUILD_BENCH=OFF \
   -DSINKQ_SHARED_DIR="$SHARED" >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target sinkq_cli >/dev/null
