@@ -202,7 +202,7 @@ TEST(CushionSession, RequiredBytesCountsPinOnlySlotsAndTheFlagTurnsItOff) {
 TEST(CushionSession, PerplexityWindowsStartAfterTheCushion) {
   test::LoadedModel with;
   test::load_copy(model_with(good_section()), &with);
-  const std::string text = test::tinystories_text().substr(0, 400);
+  const std::string text = test::tinystories_text().substr(0, 250);
   std::vector<int32_t> ids;
   ASSERT_EQ(host::encode_text(with.model, text, &ids), "");
   SessionOptions opt;
@@ -225,8 +225,8 @@ TEST(CushionSession, CalibrationRunsWithTheCushionAndSaysSo) {
   test::load_copy(model_with(good_section()), &with);
   test::load_copy(test::stories260k_sqm(), &plain);
   host::CalibrationOptions o;
-  o.context = 64;
-  const std::string text = test::tinystories_text().substr(0, 2000);
+  o.context = 32;
+  const std::string text = test::tinystories_text().substr(0, 300);
   host::CalibrationResult a, b;
   ASSERT_EQ(host::calibrate(with.model, text, o, &a), "");
   ASSERT_EQ(host::calibrate(plain.model, text, o, &b), "");
