@@ -194,6 +194,9 @@ TEST(Cli, CushionSearchAndTuneWriteModelsWithACushion) {
   test::load_copy(bytes, &t);
   ASSERT_EQ(t.status, Status::kOk);
   EXPECT_EQ(t.model.cushion_length(), m.model.cushion_length());
+  r = run("calibrate --model " + quoted(tuned) + " --text " + text + " --offset 0 --bytes 2000 --ctx 32");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("-token cushion"), std::string::npos) << r.output;
   r = run("cushion tune --model " + quoted(good_model()) + " --text " + text + " --out " + quoted(tuned));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("no cushion to tune"), std::string::npos) << r.output;
