@@ -68,6 +68,16 @@ void check_model_invariants(const Model& m) {
     uint64_t size;
     if (m.section(kind, &p, &size)) check(p >= lo && size <= static_cast<uint64_t>(hi - p), "section outside the file");
   }
+  if (const uint32_t p = m.cushion_length()) {
+    const uint64_t bytes = uint64_t{p} * c.kv_dim * sizeof(float);
+    for (uint32_t l = 0; l < c.n_layers; ++l) {
+      const uint8_t* k = reinterpret_cast<const uint8_t*>(m.cushion_key(l));
+      const uint8_t* v = reinterpret_cast<const uint8_t*>(m.cushion_value(l));
+      check(k >= lo && bytes <= static_cast<uint64_t>(hi - k) && v >= lo &&
+                bytes <= static_cast<uint64_t>(hi - v),
+            "cushion outside the file");
+    }
+  }
   for (uint32_t i = 0; i < m.tensor_count(); ++i) {
     const format::TensorEntry& e = m.tensor_entry(i);
     const uint8_t* p = static_cast<const uint8_t*>(m.tensor_data(e));
@@ -101,7 +111,10 @@ void run_session(const Model& m, const SessionOptions& opt, const std::vector<in
   host::AlignedBuffer arena(need);
   Session s;
   check(s.init(m, opt, arena.data(), need) == Status::kOk, "init failed after required_bytes");
-  const size_t n = prompt.size() < opt.context ? prompt.size() : opt.context;
+  // A model's cushion takes the first positions of the context.
+  const size_t room = s.context() - s.position();
+  const size_t n = prompt.size() < room ? prompt.size() : room;
+  if (n == 0) return;
   st = s.prefill(prompt.data(), n);
   check(st == Status::kOk || st == Status::kNonFinite, "prefill of valid tokens failed");
   if (st != Status::kOk) return;

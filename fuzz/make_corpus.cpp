@@ -82,6 +82,13 @@ void model_load_seeds() {
     if (tiny.empty()) tiny = b;
     put("model_load", std::string("synthetic-") + s.name, b);
   }
+  {
+    // A well-formed cushion section, so mutations reach its validator.
+    host::SyntheticOptions o;
+    o.config = host::synthetic_config(16, 24, 2, 4, 2, 64, 32, false);
+    o.cushion = 3;
+    put("model_load", "synthetic-cushion", host::synthetic_sqm(o));
+  }
   put("model_load", "stories260K", fuzz::stories260k_sqm());
   for (size_t len : {size_t{0}, size_t{1}, size_t{63}, size_t{64}, size_t{100}, size_t{200}, tiny.size() / 2,
                      tiny.size() - 1})

@@ -233,5 +233,45 @@ TEST(Cli, ConvertWithMissingInputs) {
   EXPECT_NE(r.output.find("cannot read checkpoint '/nonexistent/c.bin'"), std::string::npos) << r.output;
 }
 
+TEST(Cli, CushionSearchAndTuneWriteModelsWithACushion) {
+  const std::string out = test::temp_path("cushion.sqm");
+  const std::string text = quoted(test::data_path("tinystories-valid-30k.txt"));
+  Result r = run("cushion search --model " + quoted(good_model()) + " --text " + text + " --out " +
+                 quoted(out) + " --max-len 2 --samples 1 --sample-len 16 --candidates 8");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("candidates/s"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cushion: "), std::string::npos) << r.output;
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(host::read_file(out, &bytes));
+  test::LoadedModel m;
+  test::load_copy(bytes, &m);
+  ASSERT_EQ(m.status, Status::kOk);
+  EXPECT_GE(m.model.cushion_length(), 1u);
+  EXPECT_EQ(m.model.cushion_tokens()[0], 1);
+  r = run("cushion search --model " + quoted(good_model()) + " --text " + text + " --out " +
+          quoted(out) + " --max-len 0");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("--max-len must be in [1, 64]"), std::string::npos) << r.output;
+  const std::string tuned = test::temp_path("cushion-tuned.sqm");
+  r = run("cushion tune --model " + quoted(out) + " --text " + text + " --out " + quoted(tuned) +
+          " --steps 2 --samples 1 --sample-len 16");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("after:  loss"), std::string::npos) << r.output;
+  test::LoadedModel t;
+  ASSERT_TRUE(host::read_file(tuned, &bytes));
+  test::load_copy(bytes, &t);
+  ASSERT_EQ(t.status, Status::kOk);
+  EXPECT_EQ(t.model.cushion_length(), m.model.cushion_length());
+  r = run("calibrate --model " + quoted(tuned) + " --text " + text + " --offset 0 --bytes 2000 --ctx 32");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("-token cushion"), std::string::npos) << r.output;
+  r = run("cushion tune --model " + quoted(good_model()) + " --text " + text + " --out " + quoted(tuned));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("no cushion to tune"), std::string::npos) << r.output;
+  r = run("cushion polish --model " + quoted(good_model()));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("usage: sinkq cushion"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace sinkq

@@ -40,13 +40,7 @@ Predictor valid() {
 }
 
 std::vector<uint8_t> model_with(const std::vector<uint8_t>& section, uint32_t version = 1) {
-  auto sections = host::read_sections(test::stories260k_sqm().data(), test::stories260k_sqm().size());
-  host::Section s;
-  s.kind = kSectionSinkPredictor;
-  s.version = version;
-  s.bytes = section;
-  host::put_section(&sections, s);
-  return host::write_sqm(sections);
+  return test::stories260k_with_section(kSectionSinkPredictor, section, version);
 }
 
 Status load_with(const Predictor& p) {

@@ -1,5 +1,7 @@
 #include "test_util.h"
 
+#include "host/sqm_writer.h"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -48,6 +50,17 @@ const Stories& stories() {
 const std::vector<uint8_t>& stories260k_sqm() { return stories().sqm; }
 const host::Llama2cModel& stories260k_checkpoint() { return stories().model; }
 const host::Llama2cVocab& stories260k_vocab() { return stories().vocab; }
+
+std::vector<uint8_t> stories260k_with_section(uint32_t kind, const std::vector<uint8_t>& section,
+                                              uint32_t version) {
+  auto sections = host::read_sections(stories260k_sqm().data(), stories260k_sqm().size());
+  host::Section s;
+  s.kind = kind;
+  s.version = version;
+  s.bytes = section;
+  host::put_section(&sections, s);
+  return host::write_sqm(sections);
+}
 
 void load_copy(const std::vector<uint8_t>& bytes, LoadedModel* out) {
   out->buffer = host::AlignedBuffer(bytes);

@@ -25,6 +25,10 @@ const std::vector<uint8_t>& stories260k_sqm();
 const host::Llama2cModel& stories260k_checkpoint();
 const host::Llama2cVocab& stories260k_vocab();
 
+// stories260K with one optional section added (or replaced).
+std::vector<uint8_t> stories260k_with_section(uint32_t kind, const std::vector<uint8_t>& section,
+                                              uint32_t version = 1);
+
 // A model loaded from its own aligned copy of `bytes`.
 struct LoadedModel {
   host::AlignedBuffer buffer;

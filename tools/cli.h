@@ -50,6 +50,7 @@ int cmd_digest(int argc, char** argv);
 int cmd_sinks(int argc, char** argv);
 int cmd_calibrate(int argc, char** argv);
 int cmd_stats(int argc, char** argv);
+int cmd_cushion(int argc, char** argv);
 
 }  // namespace cli
 }  // namespace sinkq

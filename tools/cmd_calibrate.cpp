@@ -50,9 +50,10 @@ int cmd_calibrate(int argc, char** argv) {
   if (!host::write_file(out, bytes)) return fail("cannot write '" + out + "'");
 
   const ModelConfig& c = model.config();
-  std::printf("calibrated %zu tokens (%s model, %s%s), scales written to %s\n", r.tokens,
+  std::printf("calibrated %zu tokens (%s model, %s%s%s), scales written to %s\n", r.tokens,
               r.fp32_model ? "fp32" : "w8a8-dyn-token", method.c_str(),
               o.method == format::kCalibPercentile ? (" " + std::to_string(o.percentile)).c_str() : "",
+              r.with_cushion ? (", after the " + std::to_string(model.cushion_length()) + "-token cushion").c_str() : "",
               out.c_str());
   std::printf("%-6s %-14s %12s %12s\n", "layer", "site", "max|x|", "scale");
   for (uint32_t l = 0; l <= c.n_layers; ++l) {

@@ -53,6 +53,9 @@ int cmd_info(int argc, char** argv) {
               model.size(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_size,
               c.vocab_size, c.max_seq_len);
   std::printf("tensors: %u\n", model.tensor_count());
+  if (model.cushion_length())
+    std::printf("cushion: %u tokens, %zu bytes of fp32 K/V in the file (pinned, not copied)\n",
+                model.cushion_length(), size_t{2} * c.n_layers * model.cushion_length() * c.kv_dim * 4);
   SessionOptions opt;
   opt.context = static_cast<uint32_t>(a.integer("context", 0));
   opt.batch = static_cast<uint32_t>(a.integer("batch", opt.batch));

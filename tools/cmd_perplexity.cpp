@@ -45,10 +45,15 @@ int cmd_perplexity(int argc, char** argv) {
     std::printf("tokens evaluated: %zu\none stream, context %lld, rolling window %u\n", r.tokens, ctx,
                 r.window);
   else
-    std::printf("tokens evaluated: %zu\nwindows: %zu of %lld tokens\n", r.tokens, r.windows, ctx);
+    std::printf("tokens evaluated: %zu\nwindows: %zu of %lld tokens\n", r.tokens, r.windows,
+                ctx - r.prefix);
   std::printf("mean NLL: %.6f\nperplexity: %.4f\n", r.mean_nll, std::exp(r.mean_nll));
   std::printf("kv: %s, %zu bytes/token\n", describe_kv(opt.kv).c_str(),
               kv_bytes_per_token(model.config().n_layers, model.config().kv_dim, opt.kv));
+  if (r.prefix)
+    std::printf("cushion: %u tokens at positions 0..%u of every window\n", r.prefix, r.prefix - 1);
+  else if (model.cushion_length())
+    std::printf("cushion: not used (--no-cushion, or no room in the sink table or context)\n");
   std::fprintf(stderr, "%.1f tok/s (%s kernels)\n", r.tokens / (r.seconds + 1e-12),
                SINKQ_KERNEL_FAMILY_NAME);
   return 0;

@@ -106,8 +106,9 @@ int cmd_stats(int argc, char** argv) {
   s.set_observer(&obs);
   double nll = 0;
   size_t count = 0;
-  for (size_t at = 0; at < ids.size(); at += opt.context) {
-    const size_t m = std::min<size_t>(opt.context, ids.size() - at);
+  const size_t window = s.context() - s.prefix_length();  // text after the cushion
+  for (size_t at = 0; at < ids.size(); at += window) {
+    const size_t m = std::min<size_t>(window, ids.size() - at);
     err = host::score_window(&s, ids.data() + at, m, c.bos_id, &nll, &count);
     if (!err.empty()) return fail(err);
   }

@@ -7,7 +7,7 @@ namespace cli {
 
 std::vector<std::string> with_kv_keys(std::vector<std::string> keys) {
   keys.insert(keys.end(), {"kv-bits", "sinks", "sink-slots", "kv-key-block", "kv-value-group",
-                           "kv-pre-rope!"});
+                           "kv-pre-rope!", "no-cushion!"});
   return keys;
 }
 
@@ -40,6 +40,7 @@ std::string parse_kv_options(const Args& a, KvOptions* o) {
   o->key_block = static_cast<uint32_t>(block);
   o->value_group = static_cast<uint32_t>(group);
   o->key_pre_rope = a.has("kv-pre-rope");
+  o->use_cushion = !a.has("no-cushion");
   std::string err = parse_sink_policy(a.str("sinks", "none"), o);
   if (!err.empty()) return err;
   // A policy without a table size gets the PFN length or 8 slots.

@@ -25,11 +25,18 @@ const char kUsage[] =
     "              [--max-channels N] [--out M2.sqm]   (fits the KVSink predictor)\n"
     "  sinks stats --model M.sqm --text FILE [--half eval] [--ctx N] [--ratio R] [KV]\n"
     "              (predicted vs actual attention sinks: precision, recall)\n"
+    "  cushion search --model M.sqm --text FILE --out M2.sqm [--half calib] [--max-len N]\n"
+    "              [--samples N] [--sample-len N] [--objective qerr|max] [--candidates N]\n"
+    "              [--threads N]   (greedy CushionCache prefix search; writes the cushion)\n"
+    "  cushion tune --model M.sqm --text FILE --out M2.sqm [--half calib] [--steps N] [--lr R]\n"
+    "              [--lambda L] [--power P] [--samples N] [--sample-len N] [--threads N]\n"
+    "              (tunes the cushion K/V: LM loss + lambda * quantization-error term, Adam)\n"
     "\n"
     "MODE: fp32 (default) | w8a8-static | w8a8-dyn-tensor | w8a8-dyn-token\n"
     "  with W8A8, --classifier int8 (default) | fp32 sets the classifier precision\n"
     "KV (generate, perplexity, info, digest, sinks stats): [--kv-bits 32|8|4|3|2] [--sinks none|pfn:N|kvsink]\n"
-    "              [--sink-slots K] [--kv-key-block T] [--kv-value-group C] [--kv-pre-rope]\n";
+    "              [--sink-slots K] [--kv-key-block T] [--kv-value-group C] [--kv-pre-rope]\n"
+    "              [--no-cushion]   (run without the model's prefix cushion)\n";
 
 }  // namespace
 
@@ -48,6 +55,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(cmd, "sinks")) return cmd_sinks(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 2, argv + 2);
   if (!std::strcmp(cmd, "stats")) return cmd_stats(argc - 2, argv + 2);
+  if (!std::strcmp(cmd, "cushion")) return cmd_cushion(argc - 2, argv + 2);
   std::fprintf(stderr, "sinkq: unknown command '%s'\n\n%s", cmd, kUsage);
   return 2;
 }

@@ -46,11 +46,12 @@ Status KvCache::check(const Model& m, const KvOptions& o) {
   return Status::kInvalidArgument;
 }
 
-uint32_t KvCache::max_window(const KvOptions& o, uint32_t ctx, uint32_t batch) {
+uint32_t KvCache::max_window(const KvOptions& o, uint32_t ctx, uint32_t batch, uint32_t cushion) {
   const uint32_t ring = o.bits == 32 || o.key_block == 0 ? ctx : ctx - ctx % o.key_block;
-  if (ring < batch || o.sink_slots >= ctx) return 0;
+  const uint32_t slots = o.sink_slots + cushion;
+  if (ring < batch || slots >= ctx) return 0;
   const uint32_t w = ring - batch + 1;
-  return w < ctx - o.sink_slots ? w : ctx - o.sink_slots;
+  return w < ctx - slots ? w : ctx - slots;
 }
 
 void KvCache::plan_store(const Model& m, const KvOptions& o, uint32_t ctx, uint32_t batch,
@@ -100,10 +101,11 @@ void KvCache::plan_store(const Model& m, const KvOptions& o, uint32_t ctx, uint3
   stage_v_ = a->take<float>(uint64_t{batch} * stage_layers_ * kv_dim_);
 }
 
-void KvCache::plan_table(ArenaPlanner* a) {
-  table_.plan(a, opt_.sink_slots, layers_, kv_dim_, ctx_);
-  shift_cos_ = a->take<float>(uint64_t{opt_.sink_slots} * (hs_ / 2));
-  shift_sin_ = a->take<float>(uint64_t{opt_.sink_slots} * (hs_ / 2));
+void KvCache::plan_table(ArenaPlanner* a, uint32_t cushion) {
+  const uint32_t slots = cushion + opt_.sink_slots;
+  table_.plan(a, slots, layers_, kv_dim_, ctx_, cushion);
+  shift_cos_ = a->take<float>(uint64_t{slots} * (hs_ / 2));
+  shift_sin_ = a->take<float>(uint64_t{slots} * (hs_ / 2));
 }
 
 void KvCache::init(const float* rope_cos, const float* rope_sin, const double* freq,

@@ -54,11 +54,15 @@ class KvCache {
                   uint32_t window, ArenaPlanner* a);
   // The largest rolling window for these options (0: none fits). Rows a call
   // writes must not be ones its first query still reads (W + batch - 1 rows
-  // of the ring) and the scores buffer holds `ctx` keys (W + sink_slots).
-  static uint32_t max_window(const KvOptions& o, uint32_t ctx, uint32_t batch);
-  // The sink table, and per slot the cos/sin of the rolling window's
-  // back-rotation (planned in every mode, so rolling does not change the size).
-  void plan_table(ArenaPlanner* a);
+  // of the ring) and the scores buffer holds `ctx` keys (W + sink_slots +
+  // the cushion's pin-only slots).
+  static uint32_t max_window(const KvOptions& o, uint32_t ctx, uint32_t batch,
+                             uint32_t cushion = 0);
+  // The sink table: opt.sink_slots slots for sinks plus `cushion` pin-only
+  // slots in front of them for the prefix cushion, and per slot the cos/sin
+  // of the rolling window's back-rotation (planned in every mode, so rolling
+  // does not change the size).
+  void plan_table(ArenaPlanner* a, uint32_t cushion = 0);
   // Once the arena exists. The RoPE tables ([ctx][head_size / 2], row
   // pos % ctx for position pos) serve the pre-RoPE key store; they may be
   // filled after this call. freq: [head_size / 2] RoPE frequencies; qrot:

@@ -263,6 +263,30 @@ Status validate_act_quant(const ModelConfig& c, const uint8_t* p, uint64_t size,
   return Status::kOk;
 }
 
+// The prefix cushion: shape against the config, token ids, finite K/V.
+Status validate_cushion(const ModelConfig& c, const uint8_t* p, uint64_t size, uint32_t version) {
+  if (version != 1 || size < sizeof(CushionHeader)) return Status::kBadCushion;
+  CushionHeader h;
+  memcpy(&h, p, sizeof h);
+  if (!all_zero(h.reserved, 11) || h.tuned > 1) return Status::kBadCushion;
+  if (h.n_layers != c.n_layers || h.kv_dim != c.kv_dim || h.length == 0 ||
+      h.length > kMaxCushion || h.length >= c.max_seq_len)
+    return Status::kCushionShapeMismatch;
+  const uint64_t floats = uint64_t{h.n_layers} * h.length * h.kv_dim;
+  if (h.kv_offset != cushion_kv_offset(h.length) || size != h.kv_offset + 2 * 4 * floats)
+    return Status::kBadCushion;
+  const int32_t* tokens = reinterpret_cast<const int32_t*>(p + sizeof h);
+  for (uint32_t i = 0; i < h.length; ++i)
+    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= c.vocab_size)
+      return Status::kCushionBadToken;
+  for (uint32_t i = sizeof h + 4 * h.length; i < h.kv_offset; ++i)
+    if (p[i] != 0) return Status::kBadCushion;
+  const float* kv = reinterpret_cast<const float*>(p + h.kv_offset);
+  for (uint64_t i = 0; i < 2 * floats; ++i)
+    if (!mathx::is_finite(kv[i])) return Status::kCushionNonFinite;
+  return Status::kOk;
+}
+
 }  // namespace
 
 Status Model::load(const void* bytes, size_t size, Model* out, const LoadOptions& options) {
@@ -346,6 +370,20 @@ Status Model::load(const void* bytes, size_t size, Model* out, const LoadOptions
   if (m.section(kSectionSinkPredictor, &sinks, &sinks_size, &sinks_ver)) {
     st = validate_sink_predictor(m.config_, sinks, sinks_size, sinks_ver);
     if (st != Status::kOk) return st;
+  }
+
+  const uint8_t* cushion;
+  uint64_t cushion_size;
+  uint32_t cushion_ver;
+  if (m.section(kSectionCushion, &cushion, &cushion_size, &cushion_ver)) {
+    st = validate_cushion(m.config_, cushion, cushion_size, cushion_ver);
+    if (st != Status::kOk) return st;
+    CushionHeader ch;
+    memcpy(&ch, cushion, sizeof ch);
+    m.cushion_len_ = ch.length;
+    m.cushion_tokens_ = reinterpret_cast<const int32_t*>(cushion + sizeof ch);
+    m.cushion_k_ = reinterpret_cast<const float*>(cushion + ch.kv_offset);
+    m.cushion_v_ = m.cushion_k_ + uint64_t{ch.n_layers} * ch.length * ch.kv_dim;
   }
 
   *out = m;

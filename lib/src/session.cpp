@@ -70,7 +70,9 @@ uint32_t session_context(const Model& m, const SessionOptions& o) {
 
 uint32_t rolling_window(const Model& m, const SessionOptions& o) {
   if (!o.rolling) return 0;
-  return o.window ? o.window : KvCache::max_window(o.kv, session_context(m, o), o.batch);
+  return o.window ? o.window
+                  : KvCache::max_window(o.kv, session_context(m, o), o.batch,
+                                        Session::cushion_slots(m, o));
 }
 
 // The precision a matrix runs in under this session's options.
@@ -107,7 +109,9 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   KvCache kv;
   kv.plan_store(model, o.kv, ctx, b, rolling_window(model, o), &a);
   section_end(&p.kv_cache);
-  kv.plan_table(&a);
+  const uint32_t cushion = cushion_slots(model, o);
+  kv.plan_table(&a, cushion);
+  const float** cushion_kv = a.take<const float*>(cushion ? 2 * uint64_t{c.n_layers} : 0);
   section_end(&p.sink_table);
 
   float* x = a.take<float>(uint64_t{b} * c.dim);
@@ -150,6 +154,7 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   rope_freq_ = freq;
   qrot_ = qrot;
   kv_ = new (kv_slot) KvCache(kv);
+  cushion_kv_ = cushion_kv;
   x_ = x;
   xb_ = xb;
   xb2_ = xb2;
@@ -164,6 +169,14 @@ Status Session::plan(const Model& model, const SessionOptions& o, uint8_t* base,
   row_scale_ = row_scale;
   logits_ = logits;
   return Status::kOk;
+}
+
+// The model's cushion goes into the sink table when asked for and it fits.
+uint32_t Session::cushion_slots(const Model& model, const SessionOptions& o) {
+  const uint32_t p = model.cushion_length();
+  const uint32_t ctx = o.context ? o.context : model.config().max_seq_len;
+  if (!o.kv.use_cushion || p == 0 || p + o.kv.sink_slots > kMaxSinkSlots || p >= ctx) return 0;
+  return p;
 }
 
 static Status check_options(const Model& model, const SessionOptions& o) {
@@ -185,7 +198,8 @@ static Status check_options(const Model& model, const SessionOptions& o) {
   if (o.quant == QuantMode::kW8A8Static && model.activation_scales() == nullptr)
     return Status::kMissingQuantization;
   if (o.rolling) {
-    const uint32_t w = KvCache::max_window(o.kv, session_context(model, o), o.batch);
+    const uint32_t w = KvCache::max_window(o.kv, session_context(model, o), o.batch,
+                                           Session::cushion_slots(model, o));
     if (w == 0 || o.window > w) return Status::kInvalidArgument;
   } else if (o.window != 0) {
     return Status::kInvalidArgument;
@@ -247,6 +261,17 @@ Status Session::init(const Model& model, const SessionOptions& options, void* ar
   for (uint32_t pos = 0; pos < ctx_; ++pos) rope_row(pos);
   kv_->init(rope_cos_, rope_sin_, rope_freq_, qrot_);
   model_ = &model;
+  if (const uint32_t p = cushion_slots(model, options)) {
+    for (uint32_t l = 0; l < c.n_layers; ++l) {
+      cushion_kv_[l] = model.cushion_key(l);
+      cushion_kv_[c.n_layers + l] = model.cushion_value(l);
+    }
+    st = pin_prefix(0, p, cushion_kv_, cushion_kv_ + c.n_layers);
+    if (st != Status::kOk) {
+      model_ = nullptr;
+      return st;
+    }
+  }
   return Status::kOk;
 }
 
@@ -310,6 +335,7 @@ void Session::layer_forward(uint32_t l, uint32_t n) {
     rope(k_ + size_t{t} * kv_dim, kv_dim, c.head_size, cr, sr);
     kv_->put(l, t, pos, k_ + size_t{t} * kv_dim, v_ + size_t{t} * kv_dim);
   }
+  if (observer_) observer_->on_kv(l, k_, v_, n, kv_dim, pos_);
   attention(l, n);
   if (observer_) observer_->on_site(l, kSiteAttnOut, xb_, n, dim, pos_);
   quantize_site(xb_, n, dim, static_scale(l, kSiteAttnOut));

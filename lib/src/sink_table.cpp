@@ -3,12 +3,13 @@
 namespace sinkq {
 
 void SinkTable::plan(ArenaPlanner* a, uint32_t slots, uint32_t layers, uint32_t kv_dim,
-                     uint32_t ctx) {
+                     uint32_t ctx, uint32_t pin_only) {
   slots_ = slots;
+  pin_only_ = pin_only < slots ? pin_only : slots;
   layers_ = layers;
   kv_dim_ = kv_dim;
   ctx_ = ctx;
-  const uint64_t floats = uint64_t{slots} * layers * kv_dim;
+  const uint64_t floats = uint64_t{slots - pin_only_} * layers * kv_dim;
   own_k_ = a->take<float>(floats);
   own_v_ = a->take<float>(floats);
   k_ = a->take<const float*>(uint64_t{slots} * layers);
@@ -34,7 +35,7 @@ void SinkTable::clear() {
 }
 
 int32_t SinkTable::acquire(uint32_t pos) {
-  for (uint32_t s = 0; s < slots_; ++s) {
+  for (uint32_t s = pin_only_; s < slots_; ++s) {
     if (state_[s] != kFree) continue;
     state_[s] = kOwned;
     pos_[s] = pos;

@@ -21,9 +21,12 @@ class SinkTable {
  public:
   static constexpr uint8_t kNoSlot = 0xFF;
 
-  // Carves slots * layers * kv_dim floats for K and V, the per-slot layer
-  // pointers and the [ctx] position map. slots may be 0.
-  void plan(ArenaPlanner* a, uint32_t slots, uint32_t layers, uint32_t kv_dim, uint32_t ctx);
+  // Carves (slots - pin_only) * layers * kv_dim floats for K and V, the
+  // per-slot layer pointers and the [ctx] position map. slots may be 0. The
+  // first pin_only slots have no storage of their own: only pin() uses them
+  // (the prefix cushion points into the model file), acquire() never does.
+  void plan(ArenaPlanner* a, uint32_t slots, uint32_t layers, uint32_t kv_dim, uint32_t ctx,
+            uint32_t pin_only = 0);
   // Every slot free, no position mapped (once, after plan() with an arena).
   void init();
   // Frees every owned slot; pinned slots stay.
@@ -50,14 +53,18 @@ class SinkTable {
   const float* key(uint32_t slot, uint32_t l) const { return k_[slot * layers_ + l]; }
   const float* value(uint32_t slot, uint32_t l) const { return v_[slot * layers_ + l]; }
   // The arena copy of an owned slot's layer l.
-  float* owned_key(uint32_t slot, uint32_t l) { return own_k_ + (size_t{slot} * layers_ + l) * kv_dim_; }
-  float* owned_value(uint32_t slot, uint32_t l) { return own_v_ + (size_t{slot} * layers_ + l) * kv_dim_; }
+  float* owned_key(uint32_t slot, uint32_t l) {
+    return own_k_ + (size_t{slot - pin_only_} * layers_ + l) * kv_dim_;
+  }
+  float* owned_value(uint32_t slot, uint32_t l) {
+    return own_v_ + (size_t{slot - pin_only_} * layers_ + l) * kv_dim_;
+  }
   uint32_t slots() const { return slots_; }
   uint32_t used() const;
 
  private:
   enum : uint8_t { kFree = 0, kOwned = 1, kPinned = 2 };
-  uint32_t slots_ = 0, layers_ = 0, kv_dim_ = 0, ctx_ = 0;
+  uint32_t slots_ = 0, layers_ = 0, kv_dim_ = 0, ctx_ = 0, pin_only_ = 0;
   float* own_k_ = nullptr;
   float* own_v_ = nullptr;
   const float** k_ = nullptr;  // [slots][layers]

@@ -25,7 +25,7 @@ const char* status_message(Status s) {
     case Status::kMissingTensor: return "a required tensor is missing";
     case Status::kBadVocab: return "malformed vocabulary section";
     case Status::kBadQuantSection: return "malformed activation-quantization section";
-    case Status::kBadCushion: return "malformed prefix-cushion section or shape mismatch";
+    case Status::kBadCushion: return "malformed prefix-cushion section (version, size or reserved fields)";
     case Status::kBadSinkPredictor: return "malformed sink-predictor section";
     case Status::kArenaTooSmall: return "arena too small for this configuration";
     case Status::kArenaMisaligned: return "arena is not 64-byte aligned";
@@ -41,6 +41,11 @@ const char* status_message(Status s) {
       return "the model lacks the int8 weights or activation scales this quantization mode needs "
              "(convert with --weights int8|both, then run sinkq calibrate)";
     case Status::kTooLarge: return "configuration needs more memory than this target can address (reduce the context or batch)";
+    case Status::kCushionShapeMismatch:
+      return "prefix-cushion section disagrees with the model (layers, kv_dim, or a length of 0, "
+             "over 64 or not below max_seq_len)";
+    case Status::kCushionNonFinite: return "prefix-cushion K/V holds a non-finite value (NaN or Inf)";
+    case Status::kCushionBadToken: return "prefix-cushion token id out of the vocabulary";
   }
   return "unknown status";
 }

@@ -70,7 +70,9 @@ std::string calibrate(const Model& model, const std::string& text, const Calibra
   SiteRecorder rec(c.n_layers);
   s.set_observer(&rec);
   // Whole windows only, so every token sees the context lengths it will see.
-  const size_t window = o.context;
+  // With the model's cushion in place (the default when it has one) the
+  // scales are fitted to the activations that follow it.
+  const size_t window = s.context() - s.prefix_length();
   double nll = 0;
   size_t count = 0;
   for (size_t at = 0; at + window <= ids.size(); at += window) {
@@ -78,6 +80,7 @@ std::string calibrate(const Model& model, const std::string& text, const Calibra
     if (!err.empty()) return err;
   }
   out->tokens = count;
+  out->with_cushion = s.prefix_length() > 0;
 
   const size_t n_scales = size_t{c.n_layers} * kSitesPerLayer + 1;
   out->scales.assign(n_scales, 1.f);
@@ -105,11 +108,7 @@ Section act_quant_section(const Model& model, const CalibrationOptions& o,
   h.method = o.method;
   h.percentile = o.method == format::kCalibPercentile ? static_cast<float>(o.percentile) : 0.f;
   h.calib_tokens = static_cast<uint32_t>(r.tokens);
-  uint8_t cushion_flag = 0;
-  const uint8_t* p;
-  uint64_t n;
-  if (model.section(format::kSectionCushion, &p, &n)) cushion_flag = 1;
-  h.with_cushion = cushion_flag;
+  h.with_cushion = r.with_cushion ? 1 : 0;
   Section s;
   s.kind = format::kSectionActQuant;
   s.version = 1;

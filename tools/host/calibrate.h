@@ -24,6 +24,7 @@ struct CalibrationResult {
   std::vector<float> absmax;  // same layout, the observed max |x|
   size_t tokens = 0;
   bool fp32_model = true;     // false: ran W8A8 dynamic per-token (no fp32 weights)
+  bool with_cushion = false;  // the model's prefix cushion was in place
 };
 
 // Returns "" on success, else a message (empty text, text shorter than one

@@ -62,6 +62,8 @@ std::string collect_sink_windows(const Model& m, const SessionOptions& opt_in, c
   if (!err.empty()) return err;
   SessionOptions opt = opt_in;
   opt.all_logits = false;
+  // Sinks are judged among the text's own positions 0..T-1: no cushion.
+  opt.kv.use_cushion = false;
   size_t need = 0;
   Status st = Session::required_bytes(m, opt, &need);
   if (st != Status::kOk) return std::string("session: ") + status_message(st);

@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "cushion.h"
 #include "quantize.h"
 #include "sinkq/quant.h"
 
@@ -141,6 +142,18 @@ std::vector<uint8_t> synthetic_sqm(const SyntheticOptions& o) {
   sections.push_back(vocab_section(v.pieces, v.scores));
   sections.push_back(std::move(data));
   if (o.act_quant) sections.push_back(act_quant_section(m.config));
+  if (o.cushion) {
+    // Made-up K/V (a cushion's values are free parameters after tuning).
+    CushionKv kv;
+    std::mt19937 rng(o.seed + 1);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (uint32_t i = 0; i < o.cushion; ++i) kv.tokens.push_back(static_cast<int32_t>(i % m.config.vocab_size));
+    kv.k.resize(size_t{m.config.n_layers} * o.cushion * m.config.kv_dim);
+    kv.v.resize(kv.k.size());
+    for (float& x : kv.k) x = u(rng);
+    for (float& x : kv.v) x = u(rng);
+    sections.push_back(cushion_section(m.config, kv));
+  }
   return write_sqm(sections);
 }
 

@@ -26,6 +26,7 @@ struct SyntheticOptions {
   bool int8 = false;          // add an int8 copy of every matrix
   bool per_channel = false;   // with per-row scales instead of one per tensor
   bool act_quant = false;     // add an activation-scale section
+  uint32_t cushion = 0;       // add a prefix-cushion section of this many tokens
 };
 
 // <unk>, <s>, </s>, then (when n >= 259) the 256 byte pieces <0x00>..<0xFF>,

@@ -83,7 +83,10 @@ std::string perplexity(const Model& model, const SessionOptions& opt_in, const s
   Session s;
   st = s.init(model, opt, arena.data(), arena.size());
   if (st != Status::kOk) return std::string("session: ") + status_message(st);
-  const size_t window = opt.rolling ? ids.size() : s.context();
+  // The context holds the model's cushion (when the session uses it) and a
+  // window of text after it; a rolling session reads the text as one stream.
+  const size_t window = opt.rolling ? ids.size() : s.context() - s.prefix_length();
+  out->prefix = s.prefix_length();
   double nll = 0;
   size_t count = 0, windows = 0;
   const uint64_t t0 = port::now_ns();

@@ -27,16 +27,20 @@ struct PerplexityResult {
   uint32_t window = 0;  // the rolling window, when the options roll
   double mean_nll = 0;  // nats per token
   double seconds = 0;
+  uint32_t prefix = 0;  // the model's cushion in front of every window, tokens
 };
 
-// Splits the token stream into windows of opt.context tokens; each window
+// Splits the token stream into windows of opt.context tokens (less the
+// model's cushion when the session pins it: the cushion sits at positions
+// 0..P-1 of every window and the text follows it); each window
 // runs in a fresh context as [BOS, t0, ..., t(m-2)] and scores t0..t(m-1).
 // With opt.rolling the whole stream is one window: every token is scored
 // with the sinks and the rolling window before it.
 std::string perplexity(const Model& model, const SessionOptions& opt, const std::string& text,
                        PerplexityResult* out);
 
-// Scores one window; adds to *nll and *count. Exposed for tests.
+// Scores one window (after the session's pinned prefix, if any); adds to
+// *nll and *count. Exposed for tests.
 std::string score_window(Session* s, const int32_t* ids, size_t m, int32_t bos, double* nll,
                          size_t* count);
 

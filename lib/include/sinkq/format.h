@@ -153,6 +153,33 @@ struct VocabHeader {
 };
 static_assert(sizeof(VocabHeader) == 64, "VocabHeader layout");
 
+// Section kSectionCushion (version 1), the CushionCache prefix (Lee et al.,
+// 2024, arXiv 2406.12016): the K and V of a short prefix placed before every
+// sequence, at positions 0 .. length-1, computed or tuned offline.
+//   CushionHeader
+//   int32_t tokens[length]      the prefix tokens, for display (a tuned
+//                               cushion no longer equals their KV)
+//   zero padding to offset kv_offset (a multiple of 64)
+//   float k[n_layers][length][kv_dim]   keys after RoPE at their positions
+//   float v[n_layers][length][kv_dim]
+// The section ends right after v; every value is finite.
+struct CushionHeader {
+  uint32_t n_layers;
+  uint32_t kv_dim;
+  uint32_t length;        // 1 .. kMaxCushion, < max_seq_len
+  uint32_t tuned;         // 1: K/V tuned after the token search (informational)
+  uint32_t kv_offset;     // from section start: 64 + tokens rounded up to 64 bytes
+  uint32_t reserved[11];  // must be zero
+};
+static_assert(sizeof(CushionHeader) == 64, "CushionHeader layout");
+
+// A cushion occupies one sink-table slot per token (kv.h: kMaxSinkSlots).
+constexpr uint32_t kMaxCushion = 64;
+
+inline uint32_t cushion_kv_offset(uint32_t length) {
+  return sizeof(CushionHeader) + (length * 4 + kAlign - 1) / kAlign * kAlign;
+}
+
 uint32_t crc32(const void* data, size_t n, uint32_t crc = 0);
 
 }  // namespace format

@@ -53,6 +53,11 @@ struct KvOptions {
   // other token and the earlier sinks keep their slots (first come, first
   // served; deterministic and never rewrites what attention has already read).
   uint32_t sink_slots = 0;
+  // Put the model's prefix cushion (kSectionCushion) at positions 0..P-1 when
+  // the model has one: P more pin-only slots in front of the sink_slots (they
+  // point into the model bytes, no copy), counted by required_bytes(). Not
+  // used when P + sink_slots > kMaxSinkSlots or P >= context.
+  bool use_cushion = true;
 };
 
 // Bytes of cache each token adds (codes, scales and amortized key scales),

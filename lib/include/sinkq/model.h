@@ -90,6 +90,17 @@ class Model {
   // [n_layers][kSitesPerLayer] then the classifier-input scale; null if absent.
   const float* activation_scales() const { return act_scales_; }
 
+  // The prefix cushion (kSectionCushion): its length (0 if absent), token ids,
+  // and layer l's keys (after RoPE) and values, [length][kv_dim] each.
+  uint32_t cushion_length() const { return cushion_len_; }
+  const int32_t* cushion_tokens() const { return cushion_tokens_; }
+  const float* cushion_key(uint32_t l) const {
+    return cushion_k_ + size_t{l} * cushion_len_ * config_.kv_dim;
+  }
+  const float* cushion_value(uint32_t l) const {
+    return cushion_v_ + size_t{l} * cushion_len_ * config_.kv_dim;
+  }
+
   const uint8_t* base() const { return base_; }
   size_t size() const { return size_; }
 
@@ -103,6 +114,10 @@ class Model {
   uint32_t n_tensors_ = 0;
   const uint8_t* tensor_data_ = nullptr;
   const float* act_scales_ = nullptr;
+  uint32_t cushion_len_ = 0;
+  const int32_t* cushion_tokens_ = nullptr;
+  const float* cushion_k_ = nullptr;
+  const float* cushion_v_ = nullptr;
 };
 
 }  // namespace sinkq

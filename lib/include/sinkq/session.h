@@ -96,6 +96,11 @@ class Observer {
                            uint32_t first_pos) {
     (void)layer, (void)x, (void)n, (void)dim, (void)first_pos;
   }
+  // Layer l's K (after RoPE) and V of the call's n rows, as stored in the cache.
+  virtual void on_kv(uint32_t layer, const float* k, const float* v, uint32_t n, uint32_t kv_dim,
+                     uint32_t first_pos) {
+    (void)layer, (void)k, (void)v, (void)n, (void)kv_dim, (void)first_pos;
+  }
   // Softmax attention of the query at `pos` in `head` over keys 0..len-1
   // (with a rolling window, over the keys Session::attended() lists).
   virtual void on_attention(uint32_t layer, uint32_t head, uint32_t pos, const float* probs,
@@ -137,6 +142,12 @@ class Session {
   const float* logits() const;                // the last token's logits, or null
   const float* logits_at(uint32_t i) const;   // with all_logits, or null
   uint32_t position() const { return pos_; }  // tokens in the context
+  // Length of the pinned prefix (the model's cushion, or pin_prefix()); a
+  // sequence starts at this position.
+  uint32_t prefix_length() const { return prefix_; }
+  // Sink-table slots the model's cushion takes under these options: its length
+  // when KvOptions::use_cushion is on, it has one, and it fits; else 0.
+  static uint32_t cushion_slots(const Model& model, const SessionOptions& options);
   uint32_t context() const { return ctx_; }
   // The rolling window W (0 without rolling).
   uint32_t window() const;
@@ -188,6 +199,7 @@ class Session {
   // Arena views (sizes follow from the config and options).
   KvCache* kv_ = nullptr;
   uint32_t prefix_ = 0;           // pinned prefix length
+  const float** cushion_kv_ = nullptr;  // [2][layers]: the model cushion's K, V rows
   float* rope_cos_ = nullptr;     // [ctx][head_size / 2]
   float* rope_sin_ = nullptr;
   double* rope_freq_ = nullptr;   // [head_size / 2]

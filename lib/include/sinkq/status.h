@@ -30,7 +30,7 @@ enum class Status : int32_t {
   kMissingTensor = 18,
   kBadVocab = 19,           // the vocabulary section is malformed or unsorted
   kBadQuantSection = 20,    // activation-scale section malformed or inconsistent
-  kBadCushion = 21,         // prefix-cushion section malformed or shape mismatch
+  kBadCushion = 21,         // prefix-cushion section malformed (version, size, reserved fields)
   kBadSinkPredictor = 22,   // sink-predictor section malformed
   kArenaTooSmall = 23,
   kArenaMisaligned = 24,
@@ -44,6 +44,9 @@ enum class Status : int32_t {
   kIoError = 32,            // host-side only: a file could not be read or written
   kMissingQuantization = 33,// int8 weights or activation scales needed by the mode are absent
   kTooLarge = 34,           // the configuration needs more memory than this target can address
+  kCushionShapeMismatch = 35,  // cushion layers, kv_dim or length disagree with the config
+  kCushionNonFinite = 36,   // the cushion's K or V holds NaN or Inf
+  kCushionBadToken = 37,    // a cushion token id is out of the vocabulary
 };
 
 // A sentence describing the status; never null, static storage.
