@@ -184,3 +184,39 @@ int c_api_rejects_bad_tokens(const void* model_bytes, size_t model_size, void* a
   CHECK(sinkq_kernel_family()[0] != '\0');
   return 0;
 }
+
+int c_api_rolls_past_the_context(const void* model_bytes, size_t model_size, void* arena,
+                                 size_t arena_size, char* why, size_t why_size) {
+  sinkq_model model;
+  sinkq_session session;
+  sinkq_options opt;
+  size_t need = 0, fixed = 0;
+  int32_t token = 1;
+  int i;
+
+  CHECK_STATUS(sinkq_model_load(&model, model_bytes, model_size, 0), SINKQ_OK);
+  sinkq_options_default(&opt);
+  CHECK(opt.use_cushion != 0 && opt.rolling == 0 && opt.window == 0);
+  opt.context = 16;
+  opt.batch = 1;
+  opt.kv_bits = 4;
+  opt.kv_key_block = 8;
+  opt.sinks = SINKQ_SINKS_PFN;
+  opt.preserve_first = 2;
+  opt.sink_slots = 2;
+  CHECK_STATUS(sinkq_arena_size(&model, &opt, &fixed, NULL), SINKQ_OK);
+  opt.rolling = 1;
+  CHECK_STATUS(sinkq_arena_size(&model, &opt, &need, NULL), SINKQ_OK);
+  CHECK(need == fixed && need <= arena_size);
+  opt.window = 15; /* 16 - 2 sink slots is the largest */
+  CHECK_STATUS(sinkq_arena_size(&model, &opt, &need, NULL), SINKQ_INVALID_ARGUMENT);
+  opt.window = 0;
+  CHECK_STATUS(sinkq_session_init(&session, &model, &opt, arena, need), SINKQ_OK);
+  /* Ten contexts in the same arena. */
+  for (i = 0; i < 160; ++i) {
+    CHECK_STATUS(sinkq_decode(&session, token), SINKQ_OK);
+    token = 13 + i % 400;
+  }
+  CHECK(sinkq_position(&session) == 160);
+  return 0;
+}

@@ -89,5 +89,12 @@ TEST_F(CApi, RejectsTokensOutOfRangeAndBadArguments) {
       << why;
 }
 
+TEST_F(CApi, RollsPastTheContextInTheSameArena) {
+  EXPECT_EQ(c_api_rolls_past_the_context(lm.buffer.data(), lm.buffer.size(), arena.data(),
+                                         arena.size(), why, sizeof why),
+            0)
+      << why;
+}
+
 }  // namespace
 }  // namespace sinkq

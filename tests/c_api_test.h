@@ -21,6 +21,9 @@ int c_api_rejects_small_arena(const void* model_bytes, size_t model_size, void* 
                               size_t arena_size, char* why, size_t why_size);
 int c_api_rejects_bad_tokens(const void* model_bytes, size_t model_size, void* arena,
                              size_t arena_size, char* why, size_t why_size);
+/* Ten contexts of decoding in the arena of one, with a rolling window. */
+int c_api_rolls_past_the_context(const void* model_bytes, size_t model_size, void* arena,
+                                 size_t arena_size, char* why, size_t why_size);
 
 #ifdef __cplusplus
 }

@@ -86,6 +86,9 @@ Status to_options(const sinkq_options* o, SessionOptions* out) {
   out->kv.sinks = static_cast<SinkPolicy>(o->sinks);
   out->kv.preserve_first = o->preserve_first;
   out->kv.sink_slots = o->sink_slots;
+  out->kv.use_cushion = o->use_cushion != 0;
+  out->rolling = o->rolling != 0;
+  out->window = o->window;
   return Status::kOk;
 }
 
@@ -117,6 +120,9 @@ void sinkq_options_default(sinkq_options* o) {
   o->sinks = static_cast<int32_t>(d.kv.sinks);
   o->preserve_first = d.kv.preserve_first;
   o->sink_slots = d.kv.sink_slots;
+  o->use_cushion = d.kv.use_cushion;
+  o->rolling = d.rolling;
+  o->window = d.window;
 }
 
 sinkq_status sinkq_model_load(sinkq_model* model, const void* bytes, size_t size,

@@ -101,6 +101,9 @@ typedef struct sinkq_options {
   int32_t sinks;            /* SINKQ_SINKS_* */
   uint32_t preserve_first;  /* N of SINKQ_SINKS_PFN */
   uint32_t sink_slots;      /* full-precision sink-table slots */
+  int32_t use_cushion;      /* nonzero: pin the model's prefix cushion, if it has one */
+  int32_t rolling;          /* nonzero: rolling window past a full context */
+  uint32_t window;          /* rolling window W; 0: the largest that fits */
 } sinkq_options;
 
 void sinkq_options_default(sinkq_options* options);
