@@ -14,10 +14,12 @@ fi
 run_job() {  # name, build dir, extra cmake args...
   local name=$1 dir=$2
   shift 2
+  local start=$SECONDS
   echo "=== $name"
   cmake -S . -B "$dir" -DSINKQ_SHARED_DIR="$SHARED" -DSINKQ_BUILD_BENCH=OFF "$@" >/dev/null
   cmake --build "$dir" -j"$JOBS"
   (cd "$dir" && ctest -j"$JOBS" --output-on-failure --timeout 600 ${CTEST_EXCLUDE:+-E "$CTEST_EXCLUDE"})
+  echo "--- $name: $((SECONDS - start)) s (total $SECONDS s)"
 }
 
 run_job "host, reference kernels" build/test-ref -DCMAKE_BUILD_TYPE=Release -DSINKQ_KERNELS=ref
@@ -82,4 +84,4 @@ arm_job "aarch64, neon kernels (qemu)" build/test-a64-neon aarch64-linux-gnu neo
 arm_job "aarch64, neon-dotprod kernels (qemu)" build/test-a64-dotprod aarch64-linux-gnu \
   neon-dotprod "$corruption"
 arm_job "armhf, armv7-neon kernels (qemu)" build/test-armv7-neon arm-linux-gnueabihf armv7-neon
-echo "=== all test jobs passed"
+echo "=== all test jobs passed in $SECONDS s"
