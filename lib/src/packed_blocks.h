@@ -1,0 +1,76 @@
+// What the SIMD packed KV-cache kernels share: a PackedRow read in blocks of
+// 8 consecutive elements. The bits of a block are at most 64 (8 codes of 8
+// bits, or 8 of 3 bits plus the 7-bit offset of the first one), so one 64-bit
+// little-endian load holds the block; near the end of what the call reads it
+// is assembled byte by byte, because the row may end there (kv_quant.h: never
+// read past the row).
+#ifndef SINKQ_PACKED_BLOCKS_H_
+#define SINKQ_PACKED_BLOCKS_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "sinkq/kernels.h"
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "the packed code streams are read with little-endian loads");
+
+namespace sinkq {
+namespace kvq {
+
+class PackedBlocks {
+ public:
+  // Blocks of elements below `end` (first + n of the kernel's call).
+  PackedBlocks(const PackedRow& r, uint32_t first, uint32_t end)
+      : codes_(r.codes), bits_(r.bits), group_(r.group), bytes_((end * r.bits + 7) / 8),
+        index_(first / r.group), offset_(first % r.group) {}
+
+  // The codes of elements [e, e + 8) (e + 8 <= end), code e + k at bits
+  // [k * bits, (k + 1) * bits) of the result.
+  uint64_t code_bits(uint32_t e) const {
+    const uint32_t bit = e * bits_, byte = bit >> 3;
+    uint64_t w = 0;
+    if (byte + 8 <= bytes_) {
+      memcpy(&w, codes_ + byte, 8);
+    } else {
+      const uint32_t last = (bit + 8 * bits_ - 1) >> 3;
+      for (uint32_t i = byte; i <= last; ++i) w |= uint64_t{codes_[i]} << (8 * (i - byte));
+    }
+    return w >> (bit & 7u);
+  }
+
+  // The group of the block's first element and the element's place in it;
+  // next() moves to the following block (the kernels walk the row in order).
+  uint32_t group_index() const { return index_; }
+  // All 8 elements in one group: one (scale, min) pair for the block.
+  bool one_group() const { return offset_ + 8 <= group_; }
+  // The group of each element of the block (group >= 2).
+  void group_indices(int32_t idx[8]) const {
+    uint32_t g = index_, o = offset_;
+    for (uint32_t k = 0; k < 8; ++k) {
+      idx[k] = static_cast<int32_t>(g);
+      if (++o == group_) o = 0, ++g;
+    }
+  }
+  void next() {
+    if (group_ == 1) {  // per-channel keys: no division in the hot loop
+      index_ += 8;
+      return;
+    }
+    offset_ += 8;
+    if (offset_ >= group_) {
+      index_ += offset_ / group_;
+      offset_ %= group_;
+    }
+  }
+
+ private:
+  const uint8_t* codes_;
+  uint32_t bits_, group_, bytes_;
+  uint32_t index_, offset_;
+};
+
+}  // namespace kvq
+}  // namespace sinkq
+
+#endif  // SINKQ_PACKED_BLOCKS_H_
