@@ -91,7 +91,9 @@ elseif(_family MATCHES "^neon(-dotprod)?$")
                         "(e.g. -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake)")
   endif()
   # Advanced SIMD is part of every AArch64 target: the baseline needs no flag.
-  list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_f32_a64.cpp ${_neon}/quant_neon.cpp)
+  list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_f32_a64.cpp ${_neon}/quant_neon.cpp
+       ${_neon}/packed_a64.cpp)
+  set(SINKQ_KERNEL_HAS_PACKED ON)
   if(_family STREQUAL "neon-dotprod")
     list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_s8_sdot.cpp)
     set(SINKQ_KERNEL_FLAGS -march=armv8.2-a+dotprod)

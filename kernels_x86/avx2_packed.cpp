@@ -88,21 +88,9 @@ float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first, uint32_
     p.lo = _mm256_add_ps(p.lo, _mm256_mul_ps(_mm256_loadu_ps(a + j), u.next(first + j)));
     p.hi = _mm256_add_ps(p.hi, _mm256_mul_ps(_mm256_loadu_ps(a + j + 8), u.next(first + j + 8)));
   }
-  float out = avx2::reduce1(p);
-  // The tail (< 16 elements): products at once, then added in order.
-  alignas(32) float prod[16];
-  uint32_t j = body;
-  if (n - j >= 8) {
-    _mm256_store_ps(prod, _mm256_mul_ps(_mm256_loadu_ps(a + j), u.next(first + j)));
-    j += 8;
-  }
-  if (j < n) {
-    float x[8];
-    ref::dequantize_packed_f32(r, first + j, n - j, x);
-    for (uint32_t i = 0; i < n - j; ++i) prod[j - body + i] = a[j + i] * x[i];
-  }
-  for (uint32_t i = 0; i < n - body; ++i) out = out + prod[i];
-  return out;
+  return kvq::dot_tail(avx2::reduce1(p), a, r, first, body, n, [&](uint32_t j, float* prod) {
+    _mm256_storeu_ps(prod, _mm256_mul_ps(_mm256_loadu_ps(a + j), u.next(first + j)));
+  });
 }
 
 void axpy_f32_packed(float* y, float a, const PackedRow& r, uint32_t first, uint32_t n) {
@@ -112,11 +100,7 @@ void axpy_f32_packed(float* y, float a, const PackedRow& r, uint32_t first, uint
   uint32_t j = 0;
   for (; j + 8 <= n; j += 8)
     _mm256_storeu_ps(y + j, _mm256_add_ps(_mm256_loadu_ps(y + j), _mm256_mul_ps(av, u.next(first + j))));
-  if (j < n) {
-    float x[8];
-    ref::dequantize_packed_f32(r, first + j, n - j, x);
-    for (uint32_t i = 0; i < n - j; ++i) y[j + i] = y[j + i] + a * x[i];
-  }
+  if (j < n) kvq::tail_axpy(y + j, a, r, first + j, n - j);
 }
 
 void dequantize_packed_f32(const PackedRow& r, uint32_t first, uint32_t n, float* out) {
