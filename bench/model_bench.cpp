@@ -98,9 +98,9 @@ const Prepared& prepared() {
 
 const char* const kModeNames[] = {"fp32", "w8a8-static", "w8a8-dyn-tensor", "w8a8-dyn-token"};
 
-// A session in `mode`, or a skip with the reason.
+// A session in `mode` with a KV cache of `kv_bits`, or a skip with the reason.
 bool start(benchmark::State& state, QuantMode mode, uint32_t batch, host::AlignedBuffer* arena,
-           Session* s) {
+           Session* s, uint32_t kv_bits = 32) {
   const Prepared& p = prepared();
   if (!p.error.empty()) {
     state.SkipWithError(p.error.c_str());
@@ -110,6 +110,7 @@ bool start(benchmark::State& state, QuantMode mode, uint32_t batch, host::Aligne
   o.quant = mode;
   o.batch = batch;
   o.context = kTokens;
+  o.kv.bits = kv_bits;
   size_t need = 0;
   Status st = Session::required_bytes(p.model, o, &need);
   if (st == Status::kOk) {
@@ -174,6 +175,34 @@ void run_stage(benchmark::State& state, bool prefill) {
 void BM_Prefill(benchmark::State& state) { run_stage(state, true); }
 void BM_Decode(benchmark::State& state) { run_stage(state, false); }
 
+// Decode with fp32 weights and a low-bit KV cache (defaults: keys per channel
+// in blocks of 32 tokens, values in groups of 32 channels, no sinks), which
+// attention reads through the packed kernels; vs_fp32_kv is its speed
+// relative to the fp32 cache, measured interleaved in the same iterations.
+void BM_DecodeKv(benchmark::State& state) {
+  const auto bits = static_cast<uint32_t>(state.range(0));
+  const auto tokens = static_cast<uint32_t>(state.range(1));
+  host::AlignedBuffer arena, fp32_arena;
+  Session s, fp32;
+  if (!start(state, QuantMode::kFp32, 1, &arena, &s, bits) ||
+      !start(state, QuantMode::kFp32, 1, &fp32_arena, &fp32))
+    return;
+  double t_bits = 0, t_fp32 = 0;
+  for (auto _ : state) {
+    t_fp32 += run(&fp32, false, tokens);
+    const double dt = run(&s, false, tokens);
+    if (dt < 0) {
+      state.SkipWithError("forward pass failed");
+      break;
+    }
+    t_bits += dt;
+    state.SetIterationTime(dt);
+  }
+  state.counters["tokens/s"] =
+      benchmark::Counter(tokens, benchmark::Counter::kIsIterationInvariantRate);
+  if (t_bits > 0) state.counters["vs_fp32_kv"] = t_fp32 / t_bits;
+}
+
 // Mode (QuantMode value), positions run from an empty context, and for
 // prefill the batch (tokens per forward call). Iteration time is the mode's
 // own CPU time (manual time), not the interleaved fp32 run's.
@@ -184,6 +213,8 @@ BENCHMARK(BM_Prefill)
 BENCHMARK(BM_Decode)
     ->ArgNames({"mode", "tokens"})
     ->ArgsProduct({{0, 1, 2, 3}, {32, kTokens}})
+    ->UseManualTime();
+BENCHMARK(BM_DecodeKv)->ArgNames({"kv_bits", "tokens"})->ArgsProduct({{8, 4, 2}, {kTokens}})
     ->UseManualTime();
 
 }  // namespace

@@ -104,7 +104,7 @@ float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first, uint32_
     u.next(first + j + 8, x + 2);
     for (uint32_t q = 0; q < 4; ++q) s[q] = vaddq_f32(s[q], vmulq_f32(vld1q_f32(a + j + 4 * q), x[q]));
   }
-  return kvq::dot_tail(neon::reduce_partial_sums(s), a, r, first, body, n,
+  return kvq::dot_tail(body ? neon::reduce_partial_sums(s) : 0.f, a, r, first, body, n,
                        [&](uint32_t j, float* prod) {
                          float32x4_t x[2];
                          u.next(first + j, x);

@@ -88,7 +88,7 @@ float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first, uint32_
     p.lo = _mm256_add_ps(p.lo, _mm256_mul_ps(_mm256_loadu_ps(a + j), u.next(first + j)));
     p.hi = _mm256_add_ps(p.hi, _mm256_mul_ps(_mm256_loadu_ps(a + j + 8), u.next(first + j + 8)));
   }
-  return kvq::dot_tail(avx2::reduce1(p), a, r, first, body, n, [&](uint32_t j, float* prod) {
+  return kvq::dot_tail(body ? avx2::reduce1(p) : 0.f, a, r, first, body, n, [&](uint32_t j, float* prod) {
     _mm256_storeu_ps(prod, _mm256_mul_ps(_mm256_loadu_ps(a + j), u.next(first + j)));
   });
 }

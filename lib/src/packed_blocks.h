@@ -1,9 +1,9 @@
 // What the SIMD packed KV-cache kernels share: a PackedRow read in blocks of
 // 8 consecutive elements. The bits of a block are at most 64 (8 codes of 8
 // bits, or 8 of 3 bits plus the 7-bit offset of the first one), so one 64-bit
-// little-endian load holds the block; near the end of what the call reads it
-// is assembled byte by byte, because the row may end there (kv_quant.h: never
-// read past the row).
+// little-endian load holds the block. Near the end of what the call reads,
+// where the row may end (kv_quant.h: never read past the row), the load is
+// moved back to end at the call's last byte, which still lies in the row.
 #ifndef SINKQ_PACKED_BLOCKS_H_
 #define SINKQ_PACKED_BLOCKS_H_
 
@@ -23,20 +23,30 @@ class PackedBlocks {
   // Blocks of elements below `end` (first + n of the kernel's call).
   PackedBlocks(const PackedRow& r, uint32_t first, uint32_t end)
       : codes_(r.codes), bits_(r.bits), group_(r.group), bytes_((end * r.bits + 7) / 8),
-        index_(first / r.group), offset_(first % r.group) {}
+        index_(r.group == 1 ? first : first / r.group),
+        offset_(r.group == 1 ? 0 : first % r.group) {}
 
   // The codes of elements [e, e + 8) (e + 8 <= end), code e + k at bits
   // [k * bits, (k + 1) * bits) of the result.
   uint64_t code_bits(uint32_t e) const {
-    const uint32_t bit = e * bits_, byte = bit >> 3;
+    const uint32_t bit = e * bits_, byte = bit >> 3, shift = bit & 7u;
     uint64_t w = 0;
     if (byte + 8 <= bytes_) {
       memcpy(&w, codes_ + byte, 8);
-    } else {
-      const uint32_t last = (bit + 8 * bits_ - 1) >> 3;
-      for (uint32_t i = byte; i <= last; ++i) w |= uint64_t{codes_[i]} << (8 * (i - byte));
+      return w >> shift;
     }
-    return w >> (bit & 7u);
+    if (bytes_ >= 8) {  // the 8 bytes ending at the last one: byte is 1..7 bytes in
+      memcpy(&w, codes_ + bytes_ - 8, 8);
+      return w >> (8 * (byte + 8 - bytes_) + shift);
+    }
+    // A call reading fewer than 8 bytes (a head of 8 elements at 2-4 bits).
+    uint32_t v = 0;
+    if (bytes_ >= 4 && byte + 4 >= bytes_) {
+      memcpy(&v, codes_ + bytes_ - 4, 4);
+      return v >> (8 * (byte + 4 - bytes_) + shift);
+    }
+    for (uint32_t i = byte; i < bytes_; ++i) w |= uint64_t{codes_[i]} << (8 * (i - byte));
+    return w >> shift;
   }
 
   // The group of the block's first element and the element's place in it;
