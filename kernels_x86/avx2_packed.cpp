@@ -26,6 +26,10 @@ inline void split_pairs(__m256i words, __m256* scale, __m256* min) {
   *min = _mm256_cvtph_ps(_mm256_extracti128_si256(p, 1));
 }
 
+// Lane k's shift for 8 codes of 2, 3 and 4 bits: k * bits.
+alignas(32) const int32_t kShifts[3][8] = {
+    {0, 2, 4, 6, 8, 10, 12, 14}, {0, 3, 6, 9, 12, 15, 18, 21}, {0, 4, 8, 12, 16, 20, 24, 28}};
+
 class Unpacker {
  public:
   Unpacker(const PackedRow& r, uint32_t first, uint32_t n)
@@ -33,8 +37,8 @@ class Unpacker {
         params_(r.params),
         bits_(r.bits),
         group_(r.group),
-        shifts_(_mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                   _mm256_set1_epi32(static_cast<int>(r.bits)))),
+        shifts_(_mm256_load_si256(
+            reinterpret_cast<const __m256i*>(kShifts[r.bits < 4 ? r.bits - 2 : 2]))),
         mask_(_mm256_set1_epi32(static_cast<int>((1u << r.bits) - 1u))) {}
 
   // Elements [e, e + 8) dequantized; e advances by 8 from `first` per call.

@@ -23,8 +23,18 @@ class PackedBlocks {
   // Blocks of elements below `end` (first + n of the kernel's call).
   PackedBlocks(const PackedRow& r, uint32_t first, uint32_t end)
       : codes_(r.codes), bits_(r.bits), group_(r.group), bytes_((end * r.bits + 7) / 8),
-        index_(r.group == 1 ? first : first / r.group),
-        offset_(r.group == 1 ? 0 : first % r.group) {}
+        index_(first), offset_(0) {
+    // Groups are powers of two in practice (1 for keys, 32 for values): no
+    // division per call.
+    if ((group_ & (group_ - 1)) == 0) {
+      const uint32_t log2 = static_cast<uint32_t>(__builtin_ctz(group_));
+      index_ = first >> log2;
+      offset_ = first & (group_ - 1);
+    } else {
+      index_ = first / group_;
+      offset_ = first % group_;
+    }
+  }
 
   // The codes of elements [e, e + 8) (e + 8 <= end), code e + k at bits
   // [k * bits, (k + 1) * bits) of the result.
@@ -67,11 +77,7 @@ class PackedBlocks {
       index_ += 8;
       return;
     }
-    offset_ += 8;
-    if (offset_ >= group_) {
-      index_ += offset_ / group_;
-      offset_ %= group_;
-    }
+    for (offset_ += 8; offset_ >= group_; offset_ -= group_) ++index_;
   }
 
  private:
