@@ -7,6 +7,8 @@
 // accumulators, the documented tree, the tail in order), so every result
 // equals the reference bit for bit. Fewer than 8 trailing elements are
 // dequantized by the reference.
+#include <string.h>
+
 #include "neon_util.h"
 #include "packed_blocks.h"
 #include "sinkq/kernels.h"
@@ -59,8 +61,9 @@ class Unpacker {
       const uint16x8x2_t sm = vld2q_u16(params_ + 2 * size_t{e});
       p = convert(sm.val[0], sm.val[1]);
     } else if (blocks_.one_group()) {
-      const uint16_t* g = params_ + 2 * size_t{blocks_.group_index()};
-      const float32x4_t f = vcvt_f32_f16(vreinterpret_f16_u16(vld1_dup_u32_pair(g)));
+      uint32_t pair;  // {scale, min} twice: {scale, min, scale, min}
+      memcpy(&pair, params_ + 2 * size_t{blocks_.group_index()}, 4);
+      const float32x4_t f = vcvt_f32_f16(vreinterpret_f16_u32(vdup_n_u32(pair)));
       p.scale[0] = p.scale[1] = vdupq_laneq_f32(f, 0);
       p.min[0] = p.min[1] = vdupq_laneq_f32(f, 1);
     } else {
@@ -79,11 +82,6 @@ class Unpacker {
   }
 
  private:
-  // The pair {scale, min} twice: {scale, min, scale, min}.
-  static uint16x4_t vld1_dup_u32_pair(const uint16_t* g) {
-    return vreinterpret_u16_u32(vld1_dup_u32(reinterpret_cast<const uint32_t*>(g)));
-  }
-
   kvq::PackedBlocks blocks_;
   const uint16_t* params_;
   uint32_t bits_, group_;
@@ -105,11 +103,17 @@ float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first, uint32_
     for (uint32_t q = 0; q < 4; ++q) s[q] = vaddq_f32(s[q], vmulq_f32(vld1q_f32(a + j + 4 * q), x[q]));
   }
   return kvq::dot_tail(body ? neon::reduce_partial_sums(s) : 0.f, a, r, first, body, n,
-                       [&](uint32_t j, float* prod) {
+                       [&](uint32_t j, float out) {
                          float32x4_t x[2];
                          u.next(first + j, x);
-                         vst1q_f32(prod, vmulq_f32(vld1q_f32(a + j), x[0]));
-                         vst1q_f32(prod + 4, vmulq_f32(vld1q_f32(a + j + 4), x[1]));
+                         for (uint32_t h = 0; h < 2; ++h) {
+                           const float32x4_t p = vmulq_f32(vld1q_f32(a + j + 4 * h), x[h]);
+                           out = out + vgetq_lane_f32(p, 0);
+                           out = out + vgetq_lane_f32(p, 1);
+                           out = out + vgetq_lane_f32(p, 2);
+                           out = out + vgetq_lane_f32(p, 3);
+                         }
+                         return out;
                        });
 }
 

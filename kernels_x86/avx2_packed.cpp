@@ -7,6 +7,7 @@
 // element by element, so the result equals ref::dot_f32_packed bit for bit.
 // Fewer than 8 trailing elements are dequantized by the reference.
 #include <immintrin.h>
+#include <string.h>
 
 #include "avx2_float_order.h"
 #include "packed_blocks.h"
@@ -29,6 +30,20 @@ inline void split_pairs(__m256i words, __m256* scale, __m256* min) {
 // Lane k's shift for 8 codes of 2, 3 and 4 bits: k * bits.
 alignas(32) const int32_t kShifts[3][8] = {
     {0, 2, 4, 6, 8, 10, 12, 14}, {0, 3, 6, 9, 12, 15, 18, 21}, {0, 4, 8, 12, 16, 20, 24, 28}};
+
+// out + p[0] + p[1] + ... + p[7], left to right, in registers (a store and
+// eight scalar reloads would stall on store forwarding).
+inline float add_in_order(float out, __m256 p) {
+  __m128 s = _mm_set_ss(out);
+  const __m128 halves[2] = {_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1)};
+  for (const __m128 h : halves) {
+    s = _mm_add_ss(s, h);
+    s = _mm_add_ss(s, _mm_movehdup_ps(h));
+    s = _mm_add_ss(s, _mm_movehl_ps(h, h));
+    s = _mm_add_ss(s, _mm_shuffle_ps(h, h, 3));
+  }
+  return _mm_cvtss_f32(s);
+}
 
 class Unpacker {
  public:
@@ -92,9 +107,11 @@ float dot_f32_packed(const float* a, const PackedRow& r, uint32_t first, uint32_
     p.lo = _mm256_add_ps(p.lo, _mm256_mul_ps(_mm256_loadu_ps(a + j), u.next(first + j)));
     p.hi = _mm256_add_ps(p.hi, _mm256_mul_ps(_mm256_loadu_ps(a + j + 8), u.next(first + j + 8)));
   }
-  return kvq::dot_tail(body ? avx2::reduce1(p) : 0.f, a, r, first, body, n, [&](uint32_t j, float* prod) {
-    _mm256_storeu_ps(prod, _mm256_mul_ps(_mm256_loadu_ps(a + j), u.next(first + j)));
-  });
+  return kvq::dot_tail(body ? avx2::reduce1(p) : 0.f, a, r, first, body, n,
+                       [&](uint32_t j, float out) {
+                         const __m256 prod = _mm256_mul_ps(_mm256_loadu_ps(a + j), u.next(first + j));
+                         return add_in_order(out, prod);
+                       });
 }
 
 void axpy_f32_packed(float* y, float a, const PackedRow& r, uint32_t first, uint32_t n) {

@@ -87,23 +87,22 @@ class PackedBlocks {
 };
 
 // A dot product's tail, elements [body, n) of the call (fewer than 16), added
-// to `out` one by one in order: the products of the first 8 come from the
-// family's `products8(j, prod)` (elements j..j+7 into prod[0..7]), the rest
-// are dequantized by the reference.
-template <class Products8>
+// to `out` one by one in order: the first 8 by the family's `add8(j, out)`
+// (elements j..j+7, returning the new sum), the rest dequantized by the
+// reference.
+template <class Add8>
 inline float dot_tail(float out, const float* a, const PackedRow& r, uint32_t first,
-                      uint32_t body, uint32_t n, Products8 products8) {
-  float prod[16], x[8];
+                      uint32_t body, uint32_t n, Add8 add8) {
   uint32_t j = body;
   if (n - j >= 8) {
-    products8(j, prod);
+    out = add8(j, out);
     j += 8;
   }
   if (j < n) {
+    float x[8];
     ref::dequantize_packed_f32(r, first + j, n - j, x);
-    for (uint32_t i = 0; i < n - j; ++i) prod[j - body + i] = a[j + i] * x[i];
+    for (uint32_t i = 0; i < n - j; ++i) out = out + a[j + i] * x[i];
   }
-  for (uint32_t i = 0; i < n - body; ++i) out = out + prod[i];
   return out;
 }
 // The last m < 8 elements of an axpy, from element `first`: y[i] += a * x[i].
