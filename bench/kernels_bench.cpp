@@ -110,6 +110,73 @@ BENCHMARK(BM_GemmS8)->Apply(shapes);
 BENCHMARK(BM_GemmS8)->ArgNames({"rows", "cols", "n"})->Args({16384, 32768, 1});
 BENCHMARK(BM_GemmF32)->Apply(shapes);
 
+// The packed KV-cache kernels as attention calls them: a query against kRows
+// cached keys (dot_f32_packed, per-channel pairs, group 1) and kRows value
+// rows accumulated into a head's output (axpy_f32_packed, groups of
+// min(32, head size) channels), at head size 8 (stories260K) and 64 and 2, 3,
+// 4 and 8 bits. Each row holds 4 heads (stories260K's kv_dim is 4 x 8) and
+// row t is read at head t % 4, so the calls end inside and at the row's end. Counters: elements/s of the build's family and
+// vs_ref, the reference kernels' time over the family's, measured
+// interleaved in the same iterations.
+constexpr uint32_t kRows = 256;
+
+void run_packed(benchmark::State& state, bool dot) {
+  const auto hs = static_cast<uint32_t>(state.range(0));
+  const auto bits = static_cast<uint32_t>(state.range(1));
+  const uint32_t group = dot ? 1 : (hs < 32 ? hs : 32);
+  const uint32_t kv_dim = 4 * hs, row_bytes = (kv_dim * bits + 7) / 8, pairs = kv_dim / group;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> d;
+  std::vector<uint8_t> codes(size_t{kRows} * row_bytes);
+  std::vector<uint16_t> params(size_t{kRows} * pairs * 2);
+  std::vector<float> q(hs), probs(kRows), out(kRows), acc(hs);
+  for (auto& c : codes) c = static_cast<uint8_t>(rng());
+  for (size_t i = 0; i < params.size(); i += 2) {
+    params[i] = static_cast<uint16_t>(0x1800 + rng() % 0x1000);                     // 2^-9 .. 2^-5
+    params[i + 1] = static_cast<uint16_t>((0x3000 + rng() % 0x400) | (rng() & 0x8000));  // +-(2^-3 .. 2^-2)
+  }
+  for (auto& v : q) v = d(rng);
+  for (auto& v : probs) v = 1.f / kRows;
+  auto pass = [&](bool reference) {
+    PackedRow r;
+    r.bits = bits;
+    r.group = group;
+    const double t0 = thread_seconds();
+    for (uint32_t t = 0; t < kRows; ++t) {
+      r.codes = codes.data() + size_t{t} * row_bytes;
+      r.params = params.data() + size_t{t} * pairs * 2;
+      if (dot)
+        out[t] = reference ? ref::dot_f32_packed(q.data(), r, t % 4 * hs, hs)
+                           : kernels::dot_f32_packed(q.data(), r, t % 4 * hs, hs);
+      else if (reference)
+        ref::axpy_f32_packed(acc.data(), probs[t], r, t % 4 * hs, hs);
+      else
+        kernels::axpy_f32_packed(acc.data(), probs[t], r, t % 4 * hs, hs);
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::DoNotOptimize(acc.data());
+    benchmark::ClobberMemory();
+    return thread_seconds() - t0;
+  };
+  double t_ref = 0, t_family = 0;
+  for (auto _ : state) {
+    t_ref += pass(true);
+    const double dt = pass(false);
+    t_family += dt;
+    state.SetIterationTime(dt);
+  }
+  state.counters["elements/s"] =
+      benchmark::Counter(double(kRows) * hs, benchmark::Counter::kIsIterationInvariantRate);
+  if (t_family > 0) state.counters["vs_ref"] = t_ref / t_family;
+}
+
+void BM_PackedDot(benchmark::State& state) { run_packed(state, true); }
+void BM_PackedAxpy(benchmark::State& state) { run_packed(state, false); }
+BENCHMARK(BM_PackedDot)->ArgNames({"hs", "bits"})->ArgsProduct({{8, 64}, {2, 3, 4, 8}})
+    ->UseManualTime();
+BENCHMARK(BM_PackedAxpy)->ArgNames({"hs", "bits"})->ArgsProduct({{8, 64}, {2, 3, 4, 8}})
+    ->UseManualTime();
+
 // STREAM-like read bandwidth at sizes from L2 to DRAM, for comparison with
 // the kernels' weight bytes/s.
 void BM_MemoryRead(benchmark::State& state) {

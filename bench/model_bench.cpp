@@ -98,9 +98,9 @@ const Prepared& prepared() {
 
 const char* const kModeNames[] = {"fp32", "w8a8-static", "w8a8-dyn-tensor", "w8a8-dyn-token"};
 
-// A session in `mode`, or a skip with the reason.
+// A session in `mode` with a KV cache of `kv_bits`, or a skip with the reason.
 bool start(benchmark::State& state, QuantMode mode, uint32_t batch, host::AlignedBuffer* arena,
-           Session* s) {
+           Session* s, uint32_t kv_bits = 32) {
   const Prepared& p = prepared();
   if (!p.error.empty()) {
     state.SkipWithError(p.error.c_str());
@@ -110,6 +110,7 @@ bool start(benchmark::State& state, QuantMode mode, uint32_t batch, host::Aligne
   o.quant = mode;
   o.batch = batch;
   o.context = kTokens;
+  o.kv.bits = kv_bits;
   size_t need = 0;
   Status st = Session::required_bytes(p.model, o, &need);
   if (st == Status::kOk) {
@@ -142,8 +143,29 @@ double run(Session* s, bool prefill, uint32_t tokens) {
   return thread_seconds() - t0;
 }
 
-// tokens/s of `mode` and, measured interleaved in the same iterations (so
-// the machine's other load affects both alike), its speed relative to fp32.
+// Runs `s` once per iteration (its CPU time is the iteration time) and, when
+// given, `base` before it in the same iterations, so the machine's other load
+// affects both alike; sets tokens/s and returns base's time over s's (0
+// without base or on failure).
+double time_against(benchmark::State& state, Session* s, Session* base, bool prefill,
+                    uint32_t tokens) {
+  double t_s = 0, t_base = 0;
+  for (auto _ : state) {
+    if (base) t_base += run(base, prefill, tokens);
+    const double dt = run(s, prefill, tokens);
+    if (dt < 0) {
+      state.SkipWithError("forward pass failed");
+      return 0;
+    }
+    t_s += dt;
+    state.SetIterationTime(dt);
+  }
+  state.counters["tokens/s"] =
+      benchmark::Counter(tokens, benchmark::Counter::kIsIterationInvariantRate);
+  return base && t_s > 0 ? t_base / t_s : 0;
+}
+
+// tokens/s of `mode` and its speed relative to fp32 (vs_fp32).
 void run_stage(benchmark::State& state, bool prefill) {
   const auto mode = static_cast<QuantMode>(state.range(0));
   const auto tokens = static_cast<uint32_t>(state.range(1));
@@ -153,26 +175,30 @@ void run_stage(benchmark::State& state, bool prefill) {
   if (!start(state, mode, batch, &arena, &s)) return;
   const bool compare = mode != QuantMode::kFp32;
   if (compare && !start(state, QuantMode::kFp32, batch, &fp32_arena, &fp32)) return;
-  double t_mode = 0, t_fp32 = 0;
-  for (auto _ : state) {
-    if (compare) t_fp32 += run(&fp32, prefill, tokens);
-    const double dt = run(&s, prefill, tokens);
-    if (dt < 0) {
-      state.SkipWithError("forward pass failed");
-      break;
-    }
-    t_mode += dt;
-    state.SetIterationTime(dt);
-  }
+  const double ratio = time_against(state, &s, compare ? &fp32 : nullptr, prefill, tokens);
   state.SetLabel(kModeNames[state.range(0)]);
-  state.counters["tokens/s"] =
-      benchmark::Counter(tokens, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["arena_bytes"] = static_cast<double>(arena.size());
-  if (compare && t_mode > 0) state.counters["vs_fp32"] = t_fp32 / t_mode;
+  if (ratio > 0) state.counters["vs_fp32"] = ratio;
 }
 
 void BM_Prefill(benchmark::State& state) { run_stage(state, true); }
 void BM_Decode(benchmark::State& state) { run_stage(state, false); }
+
+// Decode with fp32 weights and a low-bit KV cache (defaults: keys per channel
+// in blocks of 32 tokens, values in groups of 32 channels, no sinks), which
+// attention reads through the packed kernels; vs_fp32_kv is its speed
+// relative to the fp32 cache.
+void BM_DecodeKv(benchmark::State& state) {
+  const auto bits = static_cast<uint32_t>(state.range(0));
+  const auto tokens = static_cast<uint32_t>(state.range(1));
+  host::AlignedBuffer arena, fp32_arena;
+  Session s, fp32;
+  if (!start(state, QuantMode::kFp32, 1, &arena, &s, bits) ||
+      !start(state, QuantMode::kFp32, 1, &fp32_arena, &fp32))
+    return;
+  const double ratio = time_against(state, &s, &fp32, false, tokens);
+  if (ratio > 0) state.counters["vs_fp32_kv"] = ratio;
+}
 
 // Mode (QuantMode value), positions run from an empty context, and for
 // prefill the batch (tokens per forward call). Iteration time is the mode's
@@ -184,6 +210,8 @@ BENCHMARK(BM_Prefill)
 BENCHMARK(BM_Decode)
     ->ArgNames({"mode", "tokens"})
     ->ArgsProduct({{0, 1, 2, 3}, {32, kTokens}})
+    ->UseManualTime();
+BENCHMARK(BM_DecodeKv)->ArgNames({"kv_bits", "tokens"})->ArgsProduct({{8, 4, 2}, {kTokens}})
     ->UseManualTime();
 
 }  // namespace

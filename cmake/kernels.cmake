@@ -63,6 +63,7 @@ endif()
 
 set(SINKQ_KERNEL_SOURCES "")
 set(SINKQ_KERNEL_FLAGS "")
+set(SINKQ_KERNEL_HAS_PACKED OFF)  # a family with its own packed KV kernels sets it
 set(_x86 ${CMAKE_SOURCE_DIR}/kernels_x86)
 set(_neon ${CMAKE_SOURCE_DIR}/kernels_neon)
 if(_family STREQUAL "ref")
@@ -72,13 +73,16 @@ elseif(_family STREQUAL "avx2" OR _family STREQUAL "avx512vnni")
     message(FATAL_ERROR "sinkq: kernel family '${_family}' needs an x86 target "
                         "(CMAKE_SYSTEM_PROCESSOR is '${CMAKE_SYSTEM_PROCESSOR}')")
   endif()
-  list(APPEND SINKQ_KERNEL_SOURCES ${_x86}/avx2_float.cpp ${_x86}/avx2_elementwise.cpp)
+  list(APPEND SINKQ_KERNEL_SOURCES ${_x86}/avx2_float.cpp ${_x86}/avx2_elementwise.cpp
+       ${_x86}/avx2_packed.cpp)
+  set(SINKQ_KERNEL_HAS_PACKED ON)
+  # F16C (every AVX2 CPU has it) converts the packed KV cache's fp16 scales.
   if(_family STREQUAL "avx2")
     list(APPEND SINKQ_KERNEL_SOURCES ${_x86}/avx2_gemm_s8.cpp)
-    set(SINKQ_KERNEL_FLAGS -mavx2)
+    set(SINKQ_KERNEL_FLAGS -mavx2 -mf16c)
   else()
     list(APPEND SINKQ_KERNEL_SOURCES ${_x86}/avx512vnni_gemm_s8.cpp)
-    set(SINKQ_KERNEL_FLAGS -mavx512f -mavx512bw -mavx512vnni)
+    set(SINKQ_KERNEL_FLAGS -mavx512f -mavx512bw -mavx512vnni -mf16c)
   endif()
 elseif(_family MATCHES "^neon(-dotprod)?$")
   sinkq_target_has(SINKQ_TARGET_AARCH64 "defined(__aarch64__)" "")
@@ -87,7 +91,9 @@ elseif(_family MATCHES "^neon(-dotprod)?$")
                         "(e.g. -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake)")
   endif()
   # Advanced SIMD is part of every AArch64 target: the baseline needs no flag.
-  list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_f32_a64.cpp ${_neon}/quant_neon.cpp)
+  list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_f32_a64.cpp ${_neon}/quant_neon.cpp
+       ${_neon}/packed_a64.cpp)
+  set(SINKQ_KERNEL_HAS_PACKED ON)
   if(_family STREQUAL "neon-dotprod")
     list(APPEND SINKQ_KERNEL_SOURCES ${_neon}/gemm_s8_sdot.cpp)
     set(SINKQ_KERNEL_FLAGS -march=armv8.2-a+dotprod)

@@ -13,15 +13,11 @@ namespace kernels {
 
 namespace {
 
-// s[i] += s[i + 8]; s[i] += s[i + 4]; s[i] += s[i + 2]; s[0] + s[1]; then the
-// tail elements j in [body, n) one by one.
+// The documented reduction tree, then the tail elements j in [body, n) one by
+// one.
 inline float finish(const float32x4_t s[4], const float* a, const float* b, uint32_t body,
                     uint32_t n) {
-  const float32x4_t s8 = vaddq_f32(s[0], s[2]);  // s[0..3] after s[i] += s[i + 8]
-  const float32x4_t s12 = vaddq_f32(s[1], s[3]); // s[4..7]
-  const float32x4_t s4 = vaddq_f32(s8, s12);
-  const float32x2_t s2 = vadd_f32(vget_low_f32(s4), vget_high_f32(s4));
-  float r = vget_lane_f32(s2, 0) + vget_lane_f32(s2, 1);
+  float r = neon::reduce_partial_sums(s);
   for (uint32_t j = body; j < n; ++j) r = r + a[j] * b[j];
   return r;
 }

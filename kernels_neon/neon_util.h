@@ -34,6 +34,18 @@ inline void row_pointers(const T* m, uint32_t first, uint32_t cols, const T* (&p
   for (uint32_t i = 0; i < N; ++i) p[i] = m + size_t{first + i} * cols;
 }
 
+// The 16 partial sums of the fixed float order (lane i of s[q] is s[4q + i])
+// reduced as kernels.h documents: s[i] += s[i + 8]; s[i] += s[i + 4];
+// s[i] += s[i + 2]; s[0] + s[1]. IEEE on AArch64 only (Armv7 NEON flushes
+// denormals, so the Armv7 family keeps its float sums on VFP).
+inline float reduce_partial_sums(const float32x4_t s[4]) {
+  const float32x4_t s8 = vaddq_f32(s[0], s[2]);  // s[0..3] after s[i] += s[i + 8]
+  const float32x4_t s12 = vaddq_f32(s[1], s[3]); // s[4..7]
+  const float32x4_t s4 = vaddq_f32(s8, s12);
+  const float32x2_t s2 = vadd_f32(vget_low_f32(s4), vget_high_f32(s4));
+  return vget_lane_f32(s2, 0) + vget_lane_f32(s2, 1);
+}
+
 inline int32_t sum_lanes(int32x4_t v) {
 #if defined(__aarch64__)
   return vaddvq_s32(v);

@@ -2,7 +2,8 @@
 # End-to-end bit-exactness across builds: `sinkq digest` (a CRC of every logit
 # and the sampled tokens) must print the same for build A (the reference
 # kernels) and build B (a SIMD family or another target), for greedy and
-# temperature sampling and every --quant mode the builds support.
+# temperature sampling, every --quant mode the builds support and the low-bit
+# KV cache at every bit width.
 #
 # usage: scripts/digest_check.sh BUILD_A BUILD_B
 #   RUN_B      command prefix for B's binary (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu");
@@ -43,34 +44,42 @@ run_args() {
   esac
 }
 failed=0
+# $1 (digest or generate) printed $3 with build A and $4 with build B for
+# what $2 says: "same" and $5, or the difference.
+report() {
+  if [ "$3" != "$4" ]; then
+    echo "$1: FAIL $2: builds differ"
+    diff <(echo "$3") <(echo "$4") | cut -c1-160 | head -6
+    failed=1
+  else
+    echo "$1: same $2: $5"
+  fi
+}
+# `sinkq "$@"` with both builds.
+compare() {
+  local what="$*" da db
+  if ! da=$("$A/tools/sinkq" "$@" 2>&1); then
+    if [ "$mode" != fp32 ] && grep -q "unsupported" <<<"$da"; then
+      echo "digest: SKIP --quant $mode (not supported yet: $da)"
+      return 2
+    fi
+    echo "digest: FAIL $what: build A: $da"
+    failed=1
+    return 0
+  fi
+  if ! db=$("${run_b[@]}" "$B/tools/sinkq" "$@" 2>&1); then
+    echo "digest: FAIL $what: build B: $db"
+    failed=1
+  else
+    report digest "$what" "$da" "$db" "$(tail -1 <<<"$da")"
+  fi
+}
 for mode in $MODES; do
   last=3
   if [ "$mode" = w8a8-static ]; then last=2; fi  # static scales: tensor.sqm only
   for r in $(seq 0 $last); do
     run_args $r
-    cmd=(digest --quant "$mode" --steps 200 "${args[@]}")
-    what="--quant $mode ${args[*]}"
-    if ! da=$("$A/tools/sinkq" "${cmd[@]}" 2>&1); then
-      if [ "$mode" != fp32 ] && grep -q "unsupported" <<<"$da"; then
-        echo "digest: SKIP --quant $mode (not supported yet: $da)"
-        continue 2
-      fi
-      echo "digest: FAIL $what: build A: $da"
-      failed=1
-      continue
-    fi
-    if ! db=$("${run_b[@]}" "$B/tools/sinkq" "${cmd[@]}" 2>&1); then
-      echo "digest: FAIL $what: build B: $db"
-      failed=1
-      continue
-    fi
-    if [ "$da" != "$db" ]; then
-      echo "digest: FAIL $what: builds differ"
-      diff <(echo "$da") <(echo "$db") | cut -c1-160 | head -6
-      failed=1
-    else
-      echo "digest: same $what: $(tail -1 <<<"$da")"
-    fi
+    compare digest --quant "$mode" --steps 200 "${args[@]}" || continue 2
   done
   # The story itself: greedy text (stdout only; stderr carries timings).
   gen=(generate --quant "$mode" --model "$work/tensor.sqm" --prompt "Once upon a time" --steps 100
@@ -79,12 +88,8 @@ for mode in $MODES; do
      ! gb=$("${run_b[@]}" "$B/tools/sinkq" "${gen[@]}" 2>/dev/null); then
     echo "generate: FAIL --quant $mode: a build failed"
     failed=1
-  elif [ "$ga" != "$gb" ]; then
-    echo "generate: FAIL --quant $mode: texts differ"
-    diff <(echo "$ga") <(echo "$gb") | cut -c1-160 | head -6
-    failed=1
   else
-    echo "generate: same --quant $mode --temp 0: $(tr '\n' ' ' <<<"$ga" | cut -c1-60)..."
+    report generate "--quant $mode --temp 0" "$ga" "$gb" "$(tr '\n' ' ' <<<"$ga" | cut -c1-60)..."
   fi
 done
 # Rolling past the context (ring rows, RoPE beyond the context, the sinks'
@@ -103,5 +108,16 @@ for bits in 32 4; do
   else
     echo "rolling: same --kv-bits $bits, 600 tokens in a context of 64: $(tr '\n' ' ' <<<"$ra" | tail -c 60)"
   fi
+done
+# The low-bit KV cache (attention reads it through the packed kernels): every
+# bit width, per-channel keys after and before RoPE, value groups of 32 and 8,
+# and the sink table filled by KVSink (the predictor fitted here) and PFN.
+mode=fp32
+"$A/tools/sinkq" sinks calibrate --model "$work/tensor.sqm" --half calib \
+  --text "$SHARED/data/tinystories-valid-30k.txt" --out "$work/sinks.sqm" >/dev/null
+for kv in "--kv-bits 4 --sinks kvsink" "--kv-bits 8" "--kv-bits 3 --kv-pre-rope --kv-value-group 8" \
+          "--kv-bits 2 --sinks pfn:4 --kv-key-block 16"; do
+  read -r -a kv_args <<<"$kv"
+  compare digest --model "$work/sinks.sqm" --steps 200 --temp 0.9 --seed 7 --batch 1 "${kv_args[@]}"
 done
 exit $failed

@@ -4,6 +4,8 @@
 // families must reproduce the reference's exact integer sums and its fixed
 // float summation order.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -25,7 +27,8 @@ bool cpu_runs_family(std::string* missing) {
   const std::string f = SINKQ_KERNEL_FAMILY_NAME;
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  if (f == "avx2" && !__builtin_cpu_supports("avx2")) *missing = "AVX2";
+  if (f == "avx2" && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")))
+    *missing = "AVX2 and F16C";
   if (f == "avx512vnni" &&
       !(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vnni")))
@@ -364,6 +367,166 @@ TEST_F(KernelsEquivalence, DequantizeEqualsReferenceForDenormalAndNonFiniteScale
   kernels::dequantize_s32_f32(a, y, 5, std::ldexp(1.f, -140));  // denormal results
   EXPECT_EQ(y[0], std::ldexp(3.f, -140));
   EXPECT_EQ(y[1], std::ldexp(-5.f, -140));
+}
+
+// Memory whose end is followed by an inaccessible page: a kernel that reads
+// one byte past the data placed at end() - size faults.
+class GuardedBuffer {
+ public:
+  explicit GuardedBuffer(size_t bytes) {
+    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    data_bytes_ = (bytes + page_ - 1) / page_ * page_;
+    void* p = mmap(nullptr, data_bytes_ + page_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    base_ = static_cast<uint8_t*>(p);
+    if (mprotect(base_ + data_bytes_, page_, PROT_NONE) != 0) {
+      munmap(base_, data_bytes_ + page_);
+      base_ = nullptr;
+    }
+  }
+  ~GuardedBuffer() {
+    if (base_) munmap(base_, data_bytes_ + page_);
+  }
+  GuardedBuffer(const GuardedBuffer&) = delete;
+  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
+  bool ok() const { return base_ != nullptr; }
+  uint8_t* end() const { return base_ + data_bytes_; }
+
+ private:
+  uint8_t* base_ = nullptr;
+  size_t page_ = 0, data_bytes_ = 0;
+};
+
+// fp16 values for the packed rows' (scale, min) pairs.
+enum class HalfKind { kOrdinary, kExtreme, kNonFinite };
+
+uint16_t random_half(HalfKind kind, std::mt19937* rng) {
+  const uint16_t sign = ((*rng)() & 1) ? 0x8000 : 0;
+  const uint32_t pick = (*rng)() % 8;
+  if (kind == HalfKind::kNonFinite && pick < 2)
+    return static_cast<uint16_t>(sign | (pick == 0 ? 0x7C00 : 0x7C00 | (1 + (*rng)() % 0x3FF)));
+  if (kind != HalfKind::kOrdinary && pick < 6) {
+    switch (pick % 4) {
+      case 0: return static_cast<uint16_t>(sign | ((*rng)() % 0x400));            // zero, subnormal
+      case 1: return static_cast<uint16_t>(sign | (0x7800 + (*rng)() % 0x400));   // >= 32768
+      case 2: return static_cast<uint16_t>(sign | (0x0400 + (*rng)() % 0x800));   // tiny normal
+      default: return static_cast<uint16_t>(sign | 0x7BFF);                       // 65504
+    }
+  }
+  return static_cast<uint16_t>(sign | (0x2000 + (*rng)() % 0x3000));  // 2^-7 .. 2^5
+}
+
+// A packed row of `len` elements placed so that its last code byte and its
+// last (scale, min) pair end at an inaccessible page.
+struct GuardedRow {
+  GuardedBuffer codes{1 << 15}, params{1 << 15};  // up to 8192 pairs
+  PackedRow row;
+
+  void fill(uint32_t len, uint32_t bits, uint32_t group, HalfKind kind, std::mt19937* rng) {
+    const size_t nbytes = (size_t{len} * bits + 7) / 8, npairs = (len + group - 1) / group;
+    uint8_t* c = codes.end() - nbytes;
+    for (size_t i = 0; i < nbytes; ++i) c[i] = static_cast<uint8_t>((*rng)());
+    uint16_t* p = reinterpret_cast<uint16_t*>(params.end()) - 2 * npairs;
+    for (size_t i = 0; i < 2 * npairs; ++i) p[i] = random_half(kind, rng);
+    row.codes = c;
+    row.params = p;
+    row.bits = bits;
+    row.group = group;
+  }
+};
+
+// The three packed kernels of the family against the reference on one row.
+::testing::AssertionResult packed_kernels_match(const PackedRow& r, uint32_t first, uint32_t n,
+                                                std::mt19937* rng) {
+  std::vector<float> want(n + 1, 7.f), got(n + 1, 7.f);  // the sentinel must survive
+  ref::dequantize_packed_f32(r, first, n, want.data());
+  kernels::dequantize_packed_f32(r, first, n, got.data());
+  ::testing::AssertionResult same = same_floats(want, got);
+  if (!same) return same << " (dequantize)";
+  const auto a = test::random_f32(n, rng);
+  const std::vector<float> dw{ref::dot_f32_packed(a.data(), r, first, n)};
+  const std::vector<float> dg{kernels::dot_f32_packed(a.data(), r, first, n)};
+  same = same_floats(dw, dg);
+  if (!same) return same << " (dot)";
+  // And the dot equals dot_f32 over the dequantized vector (kernels.h).
+  same = same_floats(dw, {kernels::dot_f32(a.data(), want.data(), n)});
+  if (!same) return same << " (dot vs dot_f32)";
+  auto y = test::random_f32(n + 1, rng);
+  std::vector<float> yw = y;
+  const float w = a.empty() ? 0.37f : a[0];
+  ref::axpy_f32_packed(yw.data(), w, r, first, n);
+  kernels::axpy_f32_packed(y.data(), w, r, first, n);
+  same = same_floats(yw, y);
+  if (!same) return same << " (axpy)";
+  return ::testing::AssertionSuccess();
+}
+
+// Every bit width, group sizes around the 8-element blocks, offsets that are
+// not on a group or byte boundary, and lengths from 0 across two 16-element
+// blocks and the tails; the row ends where the call's last element does.
+void check_packed_kernels(HalfKind kind, std::mt19937* rng) {
+  GuardedRow g;
+  ASSERT_TRUE(g.codes.ok() && g.params.ok());
+  for (uint32_t bits : {2u, 3u, 4u, 8u})
+    for (uint32_t group : {1u, 2u, 3u, 5u, 7u, 8u, 9u, 16u, 31u, 32u, 33u, 64u})
+      for (uint32_t first : {0u, 1u, 2u, 3u, 5u, 7u, 8u, 13u, 32u, 37u, 64u})
+        for (uint32_t n = 0; n <= 72; ++n) {
+          g.fill(first + n, bits, group, kind, rng);
+          ASSERT_TRUE(packed_kernels_match(g.row, first, n, rng))
+              << "bits=" << bits << " group=" << group << " first=" << first << " n=" << n;
+        }
+}
+
+TEST_F(KernelsEquivalence, PackedKernelsEqualReferenceOnOrdinaryScales) {
+  check_packed_kernels(HalfKind::kOrdinary, &rng_);
+}
+
+TEST_F(KernelsEquivalence, PackedKernelsEqualReferenceOnTinyAndHugeScales) {
+  check_packed_kernels(HalfKind::kExtreme, &rng_);
+}
+
+TEST_F(KernelsEquivalence, PackedKernelsEqualReferenceOnInfiniteAndNaNScales) {
+  check_packed_kernels(HalfKind::kNonFinite, &rng_);
+}
+
+TEST_F(KernelsEquivalence, PackedKernelsOnLongRowsAndTheModelsShapes) {
+  // Head sizes 8 and 64 inside a longer row (kv_dim 32 and 256), every head,
+  // per-channel keys (group 1) and per-token values, plus one long row.
+  GuardedRow g;
+  ASSERT_TRUE(g.codes.ok() && g.params.ok());
+  for (uint32_t bits : {2u, 3u, 4u, 8u}) {
+    for (uint32_t hs : {8u, 64u})
+      for (uint32_t group : {1u, 8u, 32u, 64u}) {
+        const uint32_t kv_dim = hs == 8 ? 32 : 256;
+        g.fill(kv_dim, bits, group, HalfKind::kOrdinary, &rng_);
+        for (uint32_t off = 0; off < kv_dim; off += hs)
+          ASSERT_TRUE(packed_kernels_match(g.row, off, hs, &rng_))
+              << "bits=" << bits << " hs=" << hs << " group=" << group << " off=" << off;
+      }
+    g.fill(5000, bits, 7, HalfKind::kOrdinary, &rng_);
+    ASSERT_TRUE(packed_kernels_match(g.row, 3, 4997, &rng_)) << "bits=" << bits;
+  }
+}
+
+TEST_F(KernelsEquivalence, PackedKernelsKeepDenormalResults) {
+  // Codes times the smallest fp16 subnormal (2^-24) times a[j] of 2^-110
+  // makes every product and partial sum denormal; a flushing kernel gives 0.
+  uint8_t codes[40];
+  for (uint32_t i = 0; i < 40; ++i) codes[i] = static_cast<uint8_t>(i % 7 + 1);
+  const uint16_t params[2] = {0x0001, 0x0000};  // scale 2^-24, min +0
+  PackedRow r;
+  r.codes = codes;
+  r.params = params;
+  r.bits = 8;
+  r.group = 64;
+  const std::vector<float> a(40, std::ldexp(1.f, -110));
+  const float got = kernels::dot_f32_packed(a.data(), r, 0, 40);
+  EXPECT_EQ(got, ref::dot_f32_packed(a.data(), r, 0, 40));
+  EXPECT_GT(got, 0.f);
+  float x[40];
+  kernels::dequantize_packed_f32(r, 0, 40, x);
+  EXPECT_EQ(x[0], std::ldexp(1.f, -24));
 }
 
 TEST_F(KernelsEquivalence, RequantizeRoundsShiftTiesAwayFromZero) {
