@@ -16,7 +16,10 @@ mkdir -p out
 $SINKQ convert --checkpoint "$SHARED/models/stories260K.bin" \
   --tokenizer "$SHARED/models/tok512.bin" --out out/stories260K.sqm
 echo "--- generate (greedy)"
-$SINKQ generate --model out/stories260K.sqm --prompt "Once upon a time" --steps 100 --temp 0
+$SINKQ generate --model out/stories260K.sqm --prompt "Once upon a time" --steps 100 --temp 0 \
+  2>out/generate.log
+echo
+cat out/generate.log
 echo "--- perplexity (evaluation half)"
 $SINKQ perplexity --model out/stories260K.sqm --text "$SHARED/data/tinystories-valid-30k.txt" \
   --half eval --ctx 512
